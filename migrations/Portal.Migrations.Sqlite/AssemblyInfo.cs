@@ -1,0 +1,1 @@
+namespace Portal.Migrations.Sqlite;
