@@ -1,4 +1,19 @@
+using Portal.Extensions;
+using Portal.Jobs;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddPortalDatabase(builder.Configuration);
+builder.Services.AddPortalIdentity(builder.Configuration);
+builder.Services.AddPortalJobs(builder.Configuration);
+builder.Services.AddPortalHangfire(builder.Configuration);
+builder.Services.AddPortalUi();
+builder.Services.AddPortalOperations();
+
 var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
+
+await app.InitializePortalAsync();
+app.UsePortalPipeline();
+app.MapPortalEndpoints();
+
 app.Run();

@@ -1,0 +1,37 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Deployments;
+
+namespace Portal.Core.Data;
+
+/// <summary>A row of the deployments list: what a user scans for, nothing more.</summary>
+public sealed record DeploymentSummary(
+    Guid Id,
+    string Name,
+    string Namespace,
+    string Framework,
+    string Model,
+    int ReadyReplicas,
+    int DesiredReplicas,
+    ObservedState State,
+    DesiredState DesiredState,
+    string? LastEvent,
+    string? LastError,
+    DateTimeOffset CreatedAt);
+
+/// <summary>Read-side queries over deployments for pages and the API; pages never see the DbContext.</summary>
+public sealed class DeploymentQueries(IDbContextFactory<PortalDb> dbFactory)
+{
+    public async Task<IReadOnlyList<DeploymentSummary>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Deployments.AsNoTracking()
+            .OrderBy(d => d.Namespace).ThenBy(d => d.Name)
+            .ToListAsync(cancellationToken);
+        return rows.Select(ToSummary).ToList();
+    }
+
+    public static DeploymentSummary ToSummary(Deployment d) => new(
+        d.Id, d.Name, d.Namespace, d.Framework, d.Model,
+        d.ReadyReplicas, d.DesiredReplicas, d.ObservedState, d.DesiredState,
+        d.LastEvent, d.LastError, d.CreatedAt);
+}

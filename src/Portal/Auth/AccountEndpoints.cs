@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Core.Data;
+
+namespace Portal.Auth;
+
+public static class AccountEndpoints
+{
+    /// <summary>Sign-out is a POST (with antiforgery) so a link or image cannot sign a user out.</summary>
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/account/logout", async (SignInManager<PortalUser> signIn) =>
+        {
+            await signIn.SignOutAsync();
+            return TypedResults.LocalRedirect("~/account/login");
+        });
+        return endpoints;
+    }
+}

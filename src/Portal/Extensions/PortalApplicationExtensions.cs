@@ -1,0 +1,95 @@
+using Hangfire;
+using Hangfire.Dashboard;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Portal.Auth;
+using Portal.Components;
+using Portal.Core.Data;
+using Portal.Health;
+using Portal.Jobs;
+using Prometheus;
+
+namespace Portal.Extensions;
+
+public static class PortalApplicationExtensions
+{
+    /// <summary>Applies pending migrations, seeds roles and the bootstrap admin, declares recurring jobs.</summary>
+    public static async Task InitializePortalAsync(this WebApplication app, CancellationToken cancellationToken = default)
+    {
+        var dbFactory = app.Services.GetRequiredService<IDbContextFactory<PortalDb>>();
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            if (db.Database.IsSqlite())
+            {
+                EnsureSqliteDirectoryExists(db.Database.GetConnectionString());
+            }
+
+            await db.Database.MigrateAsync(cancellationToken);
+            if (db.Database.IsSqlite())
+            {
+                // WAL lets pages read while a job writes.
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            }
+        }
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IdentitySeeder>().SeedAsync(cancellationToken);
+        }
+
+        app.Services.GetRequiredService<IRecurringJobManager>().AddPortalRecurringJobs();
+    }
+
+    public static WebApplication UsePortalPipeline(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        }
+
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseHttpMetrics();
+        app.UseMiddleware<SetupRedirectMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        return app;
+    }
+
+    public static WebApplication MapPortalEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("live"),
+            ResponseWriter = HealthResponseWriter.WriteAsync,
+        }).AllowAnonymous();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = HealthResponseWriter.WriteAsync,
+        }).AllowAnonymous();
+        app.MapMetrics("/metrics").AllowAnonymous();
+
+        // Endpoint authorization decides who sees the dashboard; Hangfire's own filters are not needed.
+        app.MapHangfireDashboardWithAuthorizationPolicy(
+            PortalPolicies.Admin,
+            "/jobs",
+            new DashboardOptions { Authorization = [], AppPath = "/", DashboardTitle = "Inference Portal · Jobs", DisplayStorageConnectionString = false });
+
+        app.MapAccountEndpoints();
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+
+    private static void EnsureSqliteDirectoryExists(string? connectionString)
+    {
+        var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        var directory = Path.GetDirectoryName(Path.GetFullPath(dataSource));
+        if (!string.IsNullOrEmpty(directory) && dataSource != ":memory:")
+        {
+            Directory.CreateDirectory(directory);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using Hangfire;
+using Hangfire.InMemory;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Identity;
+using MudBlazor.Services;
+using Portal.Auth;
+using Portal.Core.Data;
+using Portal.Health;
+using Portal.Options;
+using Portal.Services;
+
+namespace Portal.Extensions;
+
+/// <summary>The portal's service registrations, one method per concern, so Program.cs reads like a table of contents.</summary>
+public static class PortalServiceExtensions
+{
+    public static IServiceCollection AddPortalDatabase(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString("Portal") ?? PortalDatabase.DefaultSqliteConnectionString;
+        services.AddDbContextFactory<PortalDb>(options => options.UsePortalSqlite(connectionString));
+        services.AddSingleton<DeploymentQueries>();
+        return services;
+    }
+
+    public static IServiceCollection AddPortalIdentity(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthOptions>()
+            .Bind(configuration.GetSection(AuthOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => o.BootstrapAdmin.IsConfigured || (o.BootstrapAdmin.Email is null && o.BootstrapAdmin.Password is null),
+                "Auth:BootstrapAdmin needs both Email and Password, or neither.")
+            .ValidateOnStart();
+
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityStateProvider>();
+        services.AddScoped<IdentityRedirectManager>();
+        services.AddScoped<IdentitySeeder>();
+        services.AddSingleton<SetupState>();
+
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultSignInScheme = IdentityConstants.ApplicationScheme;
+            })
+            .AddIdentityCookies();
+        services.ConfigureApplicationCookie(cookie =>
+        {
+            cookie.LoginPath = "/account/login";
+            cookie.AccessDeniedPath = "/account/access-denied";
+            cookie.Cookie.Name = "portal.auth";
+            cookie.SlidingExpiration = true;
+            cookie.ExpireTimeSpan = TimeSpan.FromHours(12);
+            // Programs get status codes, people get the sign-in page.
+            cookie.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
+            cookie.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
+        });
+
+        services.AddIdentityCore<PortalUser>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.Password.RequiredLength = 8;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Lockout.MaxFailedAccessAttempts = 10;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<PortalDb>()
+            .AddSignInManager();
+
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(PortalPolicies.Admin, policy => policy.RequireRole(PortalRoles.Admin))
+            .AddPolicy(PortalPolicies.Operate, policy => policy.RequireRole(PortalRoles.Admin, PortalRoles.Operator));
+
+        services.AddScoped<UserAdministration>();
+        return services;
+    }
+
+    public static IServiceCollection AddPortalHangfire(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(HangfireOptions.Section).Get<HangfireOptions>() ?? new HangfireOptions();
+        services.AddOptions<HangfireOptions>().Bind(configuration.GetSection(HangfireOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHangfire(hangfire => hangfire
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseInMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(6) }));
+        services.AddHangfireServer(server =>
+        {
+            server.WorkerCount = options.WorkerCount;
+            server.ServerName = $"portal:{Environment.MachineName}:{Environment.ProcessId}";
+        });
+        return services;
+    }
+
+    public static IServiceCollection AddPortalUi(this IServiceCollection services)
+    {
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+
+    public static IServiceCollection AddPortalOperations(this IServiceCollection services)
+    {
+        services.AddHealthChecks()
+            .AddCheck("self", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("process is alive"), tags: ["live"])
+            .AddDbContextCheck<PortalDb>("database", tags: ["ready"])
+            .AddCheck<HangfireServerHealthCheck>("hangfire", tags: ["ready"]);
+        return services;
+    }
+
+    private static Task RedirectOrStatus(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
+    {
+        if (IsProgrammaticRequest(context.Request))
+        {
+            context.Response.StatusCode = status;
+        }
+        else
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static bool IsProgrammaticRequest(HttpRequest request) =>
+        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/v1");
+}

@@ -1,0 +1,19 @@
+namespace Portal.Options;
+
+/// <summary>Configuration section <c>Hangfire</c>.</summary>
+public sealed class HangfireOptions
+{
+    public const string Section = "Hangfire";
+
+    public JobStorageKind Storage { get; set; } = JobStorageKind.InMemory;
+
+    /// <summary>Worker threads of the in-portal Hangfire server.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 64)]
+    public int WorkerCount { get; set; } = 4;
+}
+
+public enum JobStorageKind
+{
+    InMemory,
+    PostgreSql,
+}

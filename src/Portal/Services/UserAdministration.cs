@@ -1,0 +1,104 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Portal.Auth;
+using Portal.Core.Data;
+
+namespace Portal.Services;
+
+public sealed record UserRow(string Id, string Email, string Role, DateTimeOffset CreatedAt);
+
+/// <summary>The result of a user change: either done, or the reasons it was refused, for the form to show.</summary>
+public sealed record UserChangeResult(bool Succeeded, IReadOnlyList<string> Errors)
+{
+    public static readonly UserChangeResult Ok = new(true, []);
+
+    public static UserChangeResult Refused(params string[] errors) => new(false, errors);
+
+    public static UserChangeResult From(IdentityResult result) =>
+        result.Succeeded ? Ok : new(false, result.Errors.Select(e => e.Description).ToList());
+}
+
+/// <summary>What Admins do with users on the Settings page. Guards the last admin from being removed.</summary>
+public sealed class UserAdministration(UserManager<PortalUser> users, IdentitySeeder seeder)
+{
+    public async Task<IReadOnlyList<UserRow>> ListAsync(CancellationToken cancellationToken)
+    {
+        var all = await users.Users.OrderBy(u => u.Email).ToListAsync(cancellationToken);
+        var rows = new List<UserRow>(all.Count);
+        foreach (var user in all)
+        {
+            var role = (await users.GetRolesAsync(user)).FirstOrDefault() ?? PortalRoles.Viewer;
+            rows.Add(new UserRow(user.Id, user.Email ?? user.UserName ?? user.Id, role, user.CreatedAt));
+        }
+
+        return rows;
+    }
+
+    public async Task<UserChangeResult> CreateAsync(string email, string password, string role)
+    {
+        if (!PortalRoles.All.Contains(role))
+        {
+            return UserChangeResult.Refused($"Unknown role '{role}'.");
+        }
+
+        return UserChangeResult.From(await seeder.CreateUserAsync(email.Trim(), password, role));
+    }
+
+    public async Task<UserChangeResult> SetRoleAsync(string userId, string role)
+    {
+        if (!PortalRoles.All.Contains(role))
+        {
+            return UserChangeResult.Refused($"Unknown role '{role}'.");
+        }
+
+        var user = await users.FindByIdAsync(userId);
+        if (user is null)
+        {
+            return UserChangeResult.Refused("That user no longer exists.");
+        }
+
+        var current = await users.GetRolesAsync(user);
+        if (current.Contains(PortalRoles.Admin) && role != PortalRoles.Admin && await IsLastAdminAsync())
+        {
+            return UserChangeResult.Refused("This is the last Admin; make another user Admin first.");
+        }
+
+        var removed = await users.RemoveFromRolesAsync(user, current);
+        if (!removed.Succeeded)
+        {
+            return UserChangeResult.From(removed);
+        }
+
+        var added = await users.AddToRoleAsync(user, role);
+        if (added.Succeeded)
+        {
+            // Ends the user's other sessions at their next revalidation, so the new role applies.
+            await users.UpdateSecurityStampAsync(user);
+        }
+
+        return UserChangeResult.From(added);
+    }
+
+    public async Task<UserChangeResult> DeleteAsync(string userId, string currentUserId)
+    {
+        if (userId == currentUserId)
+        {
+            return UserChangeResult.Refused("You cannot delete your own account.");
+        }
+
+        var user = await users.FindByIdAsync(userId);
+        if (user is null)
+        {
+            return UserChangeResult.Ok;
+        }
+
+        if (await users.IsInRoleAsync(user, PortalRoles.Admin) && await IsLastAdminAsync())
+        {
+            return UserChangeResult.Refused("This is the last Admin and cannot be deleted.");
+        }
+
+        return UserChangeResult.From(await users.DeleteAsync(user));
+    }
+
+    private async Task<bool> IsLastAdminAsync() => (await users.GetUsersInRoleAsync(PortalRoles.Admin)).Count <= 1;
+}
