@@ -51,6 +51,9 @@ public sealed record DeploymentSpec
     /// <summary>Name of a Secret holding the Hugging Face token (key <c>token</c>).</summary>
     public string? HuggingFaceTokenSecret { get; init; }
 
+    /// <summary>Engine image tag; null for the profile's default.</summary>
+    public string? ImageTag { get; init; }
+
     /// <summary>The name clients use: the served model name, else the model id.</summary>
     public string EffectiveServedModelName =>
         string.IsNullOrWhiteSpace(ServedModelName) ? Model : ServedModelName;
