@@ -407,8 +407,8 @@ public static partial class DeploymentSpecValidator
 
     private static bool IsPositiveQuantity(string? text)
     {
-        // ResourceQuantity forgives surrounding spaces and signs; the API server does not.
-        if (string.IsNullOrEmpty(text) || text.Trim() != text || text[0] is '-' or '+')
+        // ResourceQuantity forgives spaces and "1,5"; the API server holds to apimachinery's grammar.
+        if (text is null || !QuantityGrammar().IsMatch(text))
         {
             return false;
         }
@@ -430,6 +430,10 @@ public static partial class DeploymentSpecValidator
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
     private static partial Regex Dns1123Label();
+
+    // k8s.io/apimachinery/pkg/api/resource: <signedNumber><suffix>, here without a sign (must be positive).
+    [GeneratedRegex(@"^(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[mkMGTPE]|[eE][+-]?\d+)?$")]
+    private static partial Regex QuantityGrammar();
 
     [GeneratedRegex("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")]
     private static partial Regex LabelValue();
