@@ -54,6 +54,9 @@ public sealed record DeploymentSpec
     /// <summary>Engine image tag; null for the profile's default.</summary>
     public string? ImageTag { get; init; }
 
+    /// <summary>What reconcile does when the cluster no longer matches this spec (changed or deleted outside the portal).</summary>
+    public DriftPolicy DriftPolicy { get; init; } = DriftPolicy.Reapply;
+
     /// <summary>The name clients use: the served model name, else the model id.</summary>
     public string EffectiveServedModelName =>
         string.IsNullOrWhiteSpace(ServedModelName) ? Model : ServedModelName;
@@ -92,6 +95,15 @@ public enum ServiceKind
     ClusterIP,
     NodePort,
     LoadBalancer,
+}
+
+public enum DriftPolicy
+{
+    /// <summary>Apply the spec again, so the cluster matches the portal.</summary>
+    Reapply,
+
+    /// <summary>Leave the cluster alone and show the difference on the deployment.</summary>
+    Report,
 }
 
 public enum AutoscalingMode
