@@ -1,0 +1,182 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Portal.Simulator.Api;
+
+namespace Portal.Simulator.Engines;
+
+/// <summary>How one engine's OpenAI-compatible layer differs from the others'.</summary>
+internal sealed record OpenAiFlavour(string OwnedBy, string IdPrefix, Func<int, string, string, string?, JsonObject> Error);
+
+/// <summary>
+/// The OpenAI-compatible endpoints the three engines share: <c>/v1/models</c>, <c>/v1/chat/completions</c> and
+/// <c>/v1/completions</c>, with and without <c>stream</c>, usage in a last chunk when <c>stream_options.include_usage</c> asks.
+/// </summary>
+internal sealed class OpenAiApi(OpenAiFlavour flavour, TimeProvider time)
+{
+    public async Task ModelsAsync(HttpContext context, IEnumerable<(string Id, string Root)> models, int? maxModelLen, CancellationToken ct)
+    {
+        var created = time.GetUtcNow().ToUnixTimeSeconds();
+        var data = new JsonArray();
+        foreach (var (id, root) in models)
+        {
+            var card = new JsonObject
+            {
+                ["id"] = id,
+                ["object"] = "model",
+                ["created"] = created,
+                ["owned_by"] = flavour.OwnedBy,
+                ["root"] = root,
+                ["parent"] = null,
+            };
+            if (maxModelLen is { } len)
+            {
+                card["max_model_len"] = len;
+            }
+
+            data.Add(card);
+        }
+
+        await context.Response.WriteJsonAsync(200, new JsonObject { ["object"] = "list", ["data"] = data }, ct);
+    }
+
+    /// <summary>Answers a chat or text completion; <paramref name="resolveModel"/> returns the model to report, or null for an unknown one.</summary>
+    public async Task CompleteAsync(HttpContext context, bool chat, EngineCore core, Func<string?, string?> resolveModel, CancellationToken ct)
+    {
+        var body = await context.Request.ReadJsonObjectAsync(ct);
+        if (body is null)
+        {
+            await ErrorAsync(context, 400, "Invalid JSON body", "BadRequestError", null, ct);
+            return;
+        }
+
+        var requested = (string?)body["model"];
+        var model = resolveModel(requested);
+        if (model is null)
+        {
+            await ErrorAsync(context, 404, $"The model `{requested}` does not exist.", "NotFoundError", "model", ct);
+            return;
+        }
+
+        string prompt;
+        if (chat)
+        {
+            if (body["messages"] is not JsonArray { Count: > 0 } messages)
+            {
+                await ErrorAsync(context, 400, "messages must be a non-empty list", "BadRequestError", "messages", ct);
+                return;
+            }
+
+            prompt = string.Join("\n", messages.OfType<JsonObject>().Select(MessageText));
+        }
+        else
+        {
+            prompt = body["prompt"] switch
+            {
+                JsonArray parts => string.Join("", parts.Select(p => p?.ToString())),
+                { } p => p.ToString(),
+                null => "",
+            };
+        }
+
+        var maxTokens = (int?)body.Long("max_completion_tokens") ?? (int?)body.Long("max_tokens");
+        var stream = body["stream"] is JsonValue s && s.TryGetValue<bool>(out var b) && b;
+        var includeUsage = body["stream_options"]?["include_usage"] is JsonValue u && u.TryGetValue<bool>(out var iu) && iu;
+        var id = flavour.IdPrefix + Guid.NewGuid().ToString("N");
+        var created = time.GetUtcNow().ToUnixTimeSeconds();
+        if (stream)
+        {
+            await StreamAsync(context, chat, core, prompt, maxTokens, model, id, created, includeUsage, ct);
+            return;
+        }
+
+        var text = new System.Text.StringBuilder();
+        var summary = await core.GenerateAsync(prompt, maxTokens, (token, _) =>
+        {
+            text.Append(token);
+            return Task.CompletedTask;
+        }, ct);
+        var choice = chat
+            ? new JsonObject
+            {
+                ["index"] = 0,
+                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = text.ToString(), ["tool_calls"] = new JsonArray() },
+                ["logprobs"] = null,
+                ["finish_reason"] = summary.FinishReason,
+            }
+            : new JsonObject { ["index"] = 0, ["text"] = text.ToString(), ["logprobs"] = null, ["finish_reason"] = summary.FinishReason };
+        await context.Response.WriteJsonAsync(200, new JsonObject
+        {
+            ["id"] = id,
+            ["object"] = chat ? "chat.completion" : "text_completion",
+            ["created"] = created,
+            ["model"] = model,
+            ["choices"] = new JsonArray(choice),
+            ["usage"] = Usage(summary),
+        }, ct);
+    }
+
+    public Task ErrorAsync(HttpContext context, int status, string message, string type, string? param, CancellationToken ct) =>
+        context.Response.WriteJsonAsync(status, flavour.Error(status, message, type, param), ct);
+
+    private async Task StreamAsync(HttpContext context, bool chat, EngineCore core, string prompt, int? maxTokens, string model, string id, long created, bool includeUsage, CancellationToken ct)
+    {
+        var response = context.Response;
+        response.StatusCode = 200;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        await response.StartAsync(ct);
+
+        JsonObject Chunk(JsonObject choice) => new()
+        {
+            ["id"] = id,
+            ["object"] = chat ? "chat.completion.chunk" : "text_completion",
+            ["created"] = created,
+            ["model"] = model,
+            ["choices"] = new JsonArray(choice),
+        };
+
+        if (chat)
+        {
+            await response.WriteEventAsync(Serialize(Chunk(new JsonObject
+            {
+                ["index"] = 0, ["delta"] = new JsonObject { ["role"] = "assistant", ["content"] = "" }, ["logprobs"] = null, ["finish_reason"] = null,
+            })), ct);
+        }
+
+        var summary = await core.GenerateAsync(prompt, maxTokens, (token, _) => response.WriteEventAsync(Serialize(Chunk(chat
+            ? new JsonObject { ["index"] = 0, ["delta"] = new JsonObject { ["content"] = token }, ["logprobs"] = null, ["finish_reason"] = null }
+            : new JsonObject { ["index"] = 0, ["text"] = token, ["logprobs"] = null, ["finish_reason"] = null })), ct), ct);
+
+        await response.WriteEventAsync(Serialize(Chunk(chat
+            ? new JsonObject { ["index"] = 0, ["delta"] = new JsonObject { ["content"] = "" }, ["logprobs"] = null, ["finish_reason"] = summary.FinishReason }
+            : new JsonObject { ["index"] = 0, ["text"] = "", ["logprobs"] = null, ["finish_reason"] = summary.FinishReason })), ct);
+        if (includeUsage)
+        {
+            var usage = Chunk(new JsonObject());
+            usage["choices"] = new JsonArray();
+            usage["usage"] = Usage(summary);
+            await response.WriteEventAsync(Serialize(usage), ct);
+        }
+
+        await response.WriteEventAsync("[DONE]", ct);
+    }
+
+    private static JsonObject Usage(RequestSummary s) => new()
+    {
+        ["prompt_tokens"] = s.PromptTokens,
+        ["total_tokens"] = s.PromptTokens + s.GenerationTokens,
+        ["completion_tokens"] = s.GenerationTokens,
+    };
+
+    public static string MessageText(JsonObject message) => message["content"] switch
+    {
+        JsonArray parts => string.Join(" ", parts.OfType<JsonObject>().Select(p => (string?)p["text"]).Where(t => t is not null)),
+        { } content => content.ToString(),
+        null => "",
+    };
+
+    private static string Serialize(JsonNode node) => node.ToJsonString(JsonOptions);
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+}

@@ -1,0 +1,63 @@
+namespace Portal.Simulator.Engines;
+
+/// <summary>
+/// Deterministic, readable replies: the same prompt always gives the same words, so tests can compare
+/// answers while they still read like text.
+/// </summary>
+internal static class ReplyWriter
+{
+    private static readonly string[] Openers =
+    [
+        "Here is a short answer.", "Good question.", "Let me explain.", "In brief:", "Sure.",
+    ];
+
+    private static readonly string[] Words =
+    [
+        "the", "model", "runs", "on", "a", "simulated", "GPU", "and", "answers", "with", "tokens", "that", "stream",
+        "one", "by", "after", "each", "request", "is", "scheduled", "in", "batch", "cluster", "keeps", "weights",
+        "cache", "memory", "fast", "steady", "latency", "grows", "under", "load", "while", "throughput", "stays",
+        "high", "every", "reply", "comes", "from", "prompt", "seed", "so", "it", "repeats", "exactly",
+    ];
+
+    /// <summary>The tokens of the reply to <paramref name="prompt"/>, at most <paramref name="maxTokens"/> of them.</summary>
+    public static IReadOnlyList<string> Tokens(string prompt, int? maxTokens, out bool truncated)
+    {
+        var random = new Random(StableHash(prompt));
+        var length = random.Next(16, 48);
+        var tokens = new List<string>(length);
+        foreach (var word in Openers[random.Next(Openers.Length)].Split(' '))
+        {
+            tokens.Add(tokens.Count == 0 ? word : " " + word);
+        }
+
+        var sentenceStart = true;
+        while (tokens.Count < length)
+        {
+            var word = Words[random.Next(Words.Length)];
+            if (sentenceStart)
+            {
+                word = char.ToUpperInvariant(word[0]) + word[1..];
+            }
+
+            sentenceStart = random.Next(8) == 0 || tokens.Count == length - 1;
+            tokens.Add(" " + word + (sentenceStart ? "." : ""));
+        }
+
+        truncated = maxTokens is { } max && max < tokens.Count;
+        return truncated ? tokens.Take(Math.Max(1, maxTokens!.Value)).ToList() : tokens;
+    }
+
+    /// <summary>A rough token count of a text (words and punctuation), used for usage figures.</summary>
+    public static int CountTokens(string text) => Math.Max(1, (int)Math.Ceiling(text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length * 1.3));
+
+    private static int StableHash(string text)
+    {
+        var hash = 2166136261u;
+        foreach (var c in text)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)hash;
+    }
+}

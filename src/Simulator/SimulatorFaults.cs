@@ -1,0 +1,64 @@
+namespace Portal.Simulator;
+
+/// <summary>Run-time fault switches for the API server and the pods; tests flip them while the cluster runs.</summary>
+public sealed class SimulatorFaults
+{
+    private readonly Func<string, string, CancellationToken, Task> _killPod;
+    private double _errorRate;
+    private long _addedLatencyTicks;
+    private int _conflictsLeft;
+
+    internal SimulatorFaults(Func<string, string, CancellationToken, Task> killPod, double errorRate, TimeSpan addedLatency)
+    {
+        _killPod = killPod;
+        ErrorRate = errorRate;
+        AddedLatency = addedLatency;
+    }
+
+    /// <summary>Fraction (0..1) of resource requests answered with 500 InternalError.</summary>
+    public double ErrorRate
+    {
+        get => Volatile.Read(ref _errorRate);
+        set => Volatile.Write(ref _errorRate, Math.Clamp(value, 0, 1));
+    }
+
+    /// <summary>Delay added before every resource request is answered.</summary>
+    public TimeSpan AddedLatency
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _addedLatencyTicks));
+        set => Interlocked.Exchange(ref _addedLatencyTicks, value.Ticks);
+    }
+
+    /// <summary>The next <paramref name="count"/> updates and patches fail with 409 Conflict.</summary>
+    public void ConflictNext(int count) => Interlocked.Exchange(ref _conflictsLeft, count);
+
+    /// <summary>Crashes the pod's container: it restarts, its restartCount goes up, and it is not ready until its model is loaded again.</summary>
+    public Task KillPod(string ns, string name, CancellationToken cancellationToken = default) => _killPod(ns, name, cancellationToken);
+
+    /// <summary>Switches every fault off.</summary>
+    public void Clear()
+    {
+        ErrorRate = 0;
+        AddedLatency = TimeSpan.Zero;
+        ConflictNext(0);
+    }
+
+    internal bool TakeConflict()
+    {
+        while (true)
+        {
+            var left = Volatile.Read(ref _conflictsLeft);
+            if (left <= 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _conflictsLeft, left - 1, left) == left)
+            {
+                return true;
+            }
+        }
+    }
+
+    internal bool RollError() => ErrorRate > 0 && Random.Shared.NextDouble() < ErrorRate;
+}

@@ -1,0 +1,48 @@
+namespace Portal.Simulator;
+
+/// <summary>How a simulated cluster is shaped and how its engines behave. Every value has a usable default.</summary>
+public sealed record SimulatorOptions
+{
+    /// <summary>Address of the Kubernetes API server; port 0 takes a free port.</summary>
+    public string Listen { get; init; } = "127.0.0.1:0";
+
+    public int Nodes { get; init; } = 2;
+
+    public int GpusPerNode { get; init; } = 8;
+
+    public string GpuModel { get; init; } = "NVIDIA H100 80GB HBM3";
+
+    public long GpuMemoryMiB { get; init; } = 81559;
+
+    /// <summary>Time from container start until the engine has loaded its weights and answers.</summary>
+    public TimeSpan ModelLoadTime { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Time from pod scheduling until the container runs (image pull and container creation).</summary>
+    public TimeSpan ContainerStartTime { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan TimeToFirstToken { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    public TimeSpan InterTokenLatency { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Requests an engine runs at once; later ones wait in its queue.</summary>
+    public int MaxBatch { get; init; } = 32;
+
+    public TimeSpan OllamaPullDuration { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Where to write the kubeconfig; null writes a temporary file.</summary>
+    public string? KubeconfigPath { get; init; }
+
+    /// <summary>Where to write the Prometheus file-SD targets; null writes a temporary file.</summary>
+    public string? PrometheusSdPath { get; init; }
+
+    /// <summary>Second octet of the 127.x.y.z range for pods and nodes; null picks one at random.</summary>
+    public int? LoopbackOctet { get; init; }
+
+    /// <summary>Fraction (0..1) of API requests answered with 500, from the start.</summary>
+    public double ApiErrorRate { get; init; }
+
+    /// <summary>Delay added to every API request, from the start.</summary>
+    public TimeSpan ApiAddedLatency { get; init; }
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}
