@@ -89,7 +89,7 @@ internal static partial class Yaml
 
         if (IntPattern().IsMatch(value) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
         {
-            return JsonValue.Create(integer);
+            return integer is >= int.MinValue and <= int.MaxValue ? JsonValue.Create((int)integer) : JsonValue.Create(integer);
         }
 
         if (FloatPattern().IsMatch(value))
