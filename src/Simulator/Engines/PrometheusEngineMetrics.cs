@@ -1,19 +1,8 @@
-using Prometheus;
-
 namespace Portal.Simulator.Engines;
 
-/// <summary>A prometheus-net registry of one engine's own, exported on its /metrics.</summary>
+/// <summary>One engine's own metric registry, exported on its /metrics.</summary>
 internal abstract class PrometheusEngineMetrics : IEngineMetrics
 {
-    private EngineLoad _load = new(0, 0, 1, 0);
-
-    protected PrometheusEngineMetrics()
-    {
-        Registry = Metrics.NewCustomRegistry();
-        Registry.AddBeforeCollectCallback(() => Refresh(Volatile.Read(ref _load)));
-    }
-
-    protected CollectorRegistry Registry { get; }
 
     public abstract void RequestQueued();
 
@@ -25,18 +14,11 @@ internal abstract class PrometheusEngineMetrics : IEngineMetrics
 
     public abstract void RequestFinished(RequestSummary summary);
 
-    public void Refresh(EngineLoad load)
-    {
-        Volatile.Write(ref _load, load);
-        UpdateGauges(load);
-    }
+    public void Refresh(EngineLoad load) => UpdateGauges(load);
 
-    public async Task<string?> ExportAsync(CancellationToken cancellationToken)
-    {
-        using var stream = new MemoryStream();
-        await Registry.CollectAndExportAsTextAsync(stream, cancellationToken);
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
+    public Task<string?> ExportAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(Registry.Export());
+
+    protected abstract MetricRegistry Registry { get; }
 
     protected abstract void UpdateGauges(EngineLoad load);
 
@@ -66,39 +48,44 @@ internal sealed class VllmMetrics : PrometheusEngineMetrics
     private static readonly double[] TokenLatencyBuckets = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80];
     private static readonly double[] RequestLatencyBuckets = [0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680];
 
-    private readonly Gauge _running;
-    private readonly Gauge _waiting;
-    private readonly Gauge _kvCache;
-    private readonly Counter _promptTokens;
-    private readonly Counter _generationTokens;
-    private readonly Counter _success;
-    private readonly Counter _prefixQueries;
-    private readonly Counter _prefixHits;
-    private readonly Histogram _ttft;
-    private readonly Histogram _itl;
-    private readonly Histogram _tpot;
-    private readonly Histogram _e2e;
-    private readonly Histogram _queue;
-    private readonly Histogram _inference;
-    private readonly Histogram _prefill;
-    private readonly Histogram _decode;
-    private readonly Histogram _promptLength;
-    private readonly Histogram _generationLength;
-    private readonly Histogram _maxTokensParam;
+    private readonly MetricRegistry _registry;
+    private readonly MetricRegistry.Sample _running;
+    private readonly MetricRegistry.Sample _waiting;
+    private readonly MetricRegistry.Sample _kvCache;
+    private readonly MetricRegistry.Sample _promptTokens;
+    private readonly MetricRegistry.Sample _generationTokens;
+    private readonly MetricRegistry.Family _success;
+    private readonly MetricRegistry.Sample _prefixQueries;
+    private readonly MetricRegistry.Sample _prefixHits;
+    private readonly MetricRegistry.Sample _ttft;
+    private readonly MetricRegistry.Sample _itl;
+    private readonly MetricRegistry.Sample _tpot;
+    private readonly MetricRegistry.Sample _e2e;
+    private readonly MetricRegistry.Sample _queue;
+    private readonly MetricRegistry.Sample _inference;
+    private readonly MetricRegistry.Sample _prefill;
+    private readonly MetricRegistry.Sample _decode;
+    private readonly MetricRegistry.Sample _promptLength;
+    private readonly MetricRegistry.Sample _generationLength;
+    private readonly MetricRegistry.Sample _maxTokensParam;
 
     public VllmMetrics(string modelName, int maxModelLen, double gpuMemoryUtilization)
     {
-        var labels = new Dictionary<string, string> { ["model_name"] = modelName, ["engine"] = "0" };
-        var f = Metrics.WithCustomRegistry(Registry).WithLabels(labels);
-        _running = f.CreateGauge("vllm:num_requests_running", "Number of requests in model execution batches.");
-        _waiting = f.CreateGauge("vllm:num_requests_waiting", "Number of requests waiting to be processed.");
-        _kvCache = f.CreateGauge("vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.");
-        _promptTokens = f.CreateCounter("vllm:prompt_tokens_total", "Number of prefill tokens processed.");
-        _generationTokens = f.CreateCounter("vllm:generation_tokens_total", "Number of generation tokens processed.");
-        f.CreateCounter("vllm:num_preemptions_total", "Cumulative number of preemption from the engine.");
-        _prefixQueries = f.CreateCounter("vllm:prefix_cache_queries_total", "Prefix cache queries, in terms of number of queried tokens.");
-        _prefixHits = f.CreateCounter("vllm:prefix_cache_hits_total", "Prefix cache hits, in terms of number of cached tokens.");
-        _success = f.CreateCounter("vllm:request_success_total", "Count of successfully processed requests.", new CounterConfiguration { LabelNames = ["finished_reason"] });
+        var f = _registry = new MetricRegistry(new Dictionary<string, string> { ["engine"] = "0", ["model_name"] = modelName });
+        _running = f.Gauge("vllm:num_requests_running", "Number of requests in model execution batches.").Default;
+        _waiting = f.Gauge("vllm:num_requests_waiting", "Number of requests waiting to be processed.").Default;
+        _kvCache = f.Gauge("vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.").Default;
+        _promptTokens = f.Counter("vllm:prompt_tokens_total", "Number of prefill tokens processed.").Default;
+        _generationTokens = f.Counter("vllm:generation_tokens_total", "Number of generation tokens processed.").Default;
+        f.Counter("vllm:num_preemptions_total", "Cumulative number of preemption from the engine.");
+        _prefixQueries = f.Counter("vllm:prefix_cache_queries_total", "Prefix cache queries, in terms of number of queried tokens.").Default;
+        _prefixHits = f.Counter("vllm:prefix_cache_hits_total", "Prefix cache hits, in terms of number of cached tokens.").Default;
+        _success = f.Counter("vllm:request_success_total", "Count of successfully processed requests.", "finished_reason");
+        foreach (var reason in new[] { "stop", "length", "abort" })
+        {
+            _ = _success.Labels(reason);
+        }
+
         _ttft = Histogram(f, "vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", TtftBuckets);
         _itl = Histogram(f, "vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", TokenLatencyBuckets);
         _tpot = Histogram(f, "vllm:request_time_per_output_token_seconds", "Histogram of time_per_output_token_seconds per request.", TokenLatencyBuckets);
@@ -110,10 +97,12 @@ internal sealed class VllmMetrics : PrometheusEngineMetrics
         _promptLength = Histogram(f, "vllm:request_prompt_tokens", "Number of prefill tokens processed.", OneTwoFive(maxModelLen));
         _generationLength = Histogram(f, "vllm:request_generation_tokens", "Number of generation tokens processed.", OneTwoFive(maxModelLen));
         _maxTokensParam = Histogram(f, "vllm:request_params_max_tokens", "Histogram of the max_tokens request parameter.", OneTwoFive(maxModelLen));
-        var info = Metrics.WithCustomRegistry(Registry).CreateGauge("vllm:cache_config_info", "Information of the LLMEngine CacheConfig",
+        var info = f.GaugeWithOwnLabels("vllm:cache_config_info", "Information of the LLMEngine CacheConfig",
             "block_size", "cache_dtype", "enable_prefix_caching", "gpu_memory_utilization", "engine");
-        info.WithLabels("16", "auto", "True", gpuMemoryUtilization.ToString(System.Globalization.CultureInfo.InvariantCulture), "0").Set(1);
+        info.Labels("16", "auto", "True", gpuMemoryUtilization.ToString(System.Globalization.CultureInfo.InvariantCulture), "0").Set(1);
     }
+
+    protected override MetricRegistry Registry => _registry;
 
     public override void RequestQueued()
     {
@@ -131,7 +120,7 @@ internal sealed class VllmMetrics : PrometheusEngineMetrics
         _generationTokens.Inc(s.GenerationTokens);
         _prefixQueries.Inc(s.PromptTokens);
         _prefixHits.Inc(s.PromptTokens / 4);
-        _success.WithLabels(s.FinishReason).Inc();
+        _success.Labels(s.FinishReason).Inc();
         _e2e.Observe(s.EndToEnd.TotalSeconds);
         var inference = s.EndToEnd - s.QueueTime;
         _inference.Observe(inference.TotalSeconds);
@@ -158,8 +147,8 @@ internal sealed class VllmMetrics : PrometheusEngineMetrics
         _kvCache.Set(Math.Min(1.0, load.Running / (double)Math.Max(1, load.MaxBatch) * 0.8));
     }
 
-    private static Histogram Histogram(IMetricFactory f, string name, string help, double[] buckets) =>
-        f.CreateHistogram(name, help, new HistogramConfiguration { Buckets = buckets });
+    private static MetricRegistry.Sample Histogram(MetricRegistry f, string name, string help, double[] buckets) =>
+        f.Histogram(name, help, buckets).Default;
 }
 
 /// <summary>SGLang's metric names (only with --enable-metrics), its scheduler and tokenizer label sets, and its default buckets.</summary>
@@ -170,45 +159,44 @@ internal sealed class SglangMetrics : PrometheusEngineMetrics
     private static readonly double[] E2eBuckets = [0.1, 0.2, 0.4, 0.6, 0.8, 1, 2, 4, 6, 8, 10, 20, 40, 60, 80, 100, 200, 400, 600, 1200, 1800, 2400];
 
     private readonly int _contextLength;
-    private readonly Gauge _running;
-    private readonly Gauge _queued;
-    private readonly Gauge _usedTokens;
-    private readonly Gauge _tokenUsage;
-    private readonly Gauge _throughput;
-    private readonly Counter _promptTokens;
-    private readonly Counter _generationTokens;
-    private readonly Counter _requests;
-    private readonly Histogram _ttft;
-    private readonly Histogram _itl;
-    private readonly Histogram _e2e;
+    private readonly MetricRegistry _registry;
+    private readonly MetricRegistry.Sample _running;
+    private readonly MetricRegistry.Sample _queued;
+    private readonly MetricRegistry.Sample _usedTokens;
+    private readonly MetricRegistry.Sample _tokenUsage;
+    private readonly MetricRegistry.Sample _throughput;
+    private readonly MetricRegistry.Sample _promptTokens;
+    private readonly MetricRegistry.Sample _generationTokens;
+    private readonly MetricRegistry.Sample _requests;
+    private readonly MetricRegistry.Sample _ttft;
+    private readonly MetricRegistry.Sample _itl;
+    private readonly MetricRegistry.Sample _e2e;
 
     public SglangMetrics(string modelName, int contextLength)
     {
         _contextLength = contextLength;
-        var scheduler = Metrics.WithCustomRegistry(Registry).WithLabels(new Dictionary<string, string>
-        {
-            ["model_name"] = modelName, ["engine_type"] = "unified", ["tp_rank"] = "0", ["pp_rank"] = "0",
-        });
-        var tokenizer = Metrics.WithCustomRegistry(Registry).WithLabels(new Dictionary<string, string>
-        {
-            ["model_name"] = modelName, ["engine_type"] = "unified",
-        });
-        _running = scheduler.CreateGauge("sglang:num_running_reqs", "The number of running requests.");
-        _queued = scheduler.CreateGauge("sglang:num_queue_reqs", "The number of requests in the waiting queue.");
-        _usedTokens = scheduler.CreateGauge("sglang:num_used_tokens", "The number of used tokens.");
-        _tokenUsage = scheduler.CreateGauge("sglang:token_usage", "The token usage.");
-        _throughput = scheduler.CreateGauge("sglang:gen_throughput", "The generation throughput (token/s).");
-        scheduler.CreateGauge("sglang:cache_hit_rate", "The prefix cache hit rate.").Set(0.25);
-        scheduler.CreateGauge("sglang:max_total_num_tokens", "Maximum total number of tokens in the KV cache pool.").Set(contextLength * 16);
-        scheduler.CreateGauge("sglang:context_len", "The context length.").Set(contextLength);
-        _promptTokens = tokenizer.CreateCounter("sglang:prompt_tokens_total", "Number of prefill tokens processed.");
-        _generationTokens = tokenizer.CreateCounter("sglang:generation_tokens_total", "Number of generation tokens processed.");
-        _requests = tokenizer.CreateCounter("sglang:num_requests_total", "Number of requests processed.");
-        tokenizer.CreateCounter("sglang:num_aborted_requests_total", "Number of requests aborted.");
-        _ttft = tokenizer.CreateHistogram("sglang:time_to_first_token_seconds", "Histogram of time to first token in seconds.", new HistogramConfiguration { Buckets = TtftBuckets });
-        _itl = tokenizer.CreateHistogram("sglang:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", new HistogramConfiguration { Buckets = ItlBuckets });
-        _e2e = tokenizer.CreateHistogram("sglang:e2e_request_latency_seconds", "Histogram of End-to-end request latency in seconds", new HistogramConfiguration { Buckets = E2eBuckets });
+        // Scheduler gauges carry tp_rank and pp_rank; tokenizer metrics only model_name and engine_type.
+        _registry = new MetricRegistry(new Dictionary<string, string> { ["engine_type"] = "unified", ["model_name"] = modelName });
+        var f = _registry;
+        MetricRegistry.Sample SchedulerGauge(string name, string help) => f.Gauge(name, help, "pp_rank", "tp_rank").Labels("0", "0");
+        _running = SchedulerGauge("sglang:num_running_reqs", "The number of running requests.");
+        _queued = SchedulerGauge("sglang:num_queue_reqs", "The number of requests in the waiting queue.");
+        _usedTokens = SchedulerGauge("sglang:num_used_tokens", "The number of used tokens.");
+        _tokenUsage = SchedulerGauge("sglang:token_usage", "The token usage.");
+        _throughput = SchedulerGauge("sglang:gen_throughput", "The generation throughput (token/s).");
+        SchedulerGauge("sglang:cache_hit_rate", "The prefix cache hit rate.").Set(0.25);
+        SchedulerGauge("sglang:max_total_num_tokens", "Maximum total number of tokens in the KV cache pool.").Set(contextLength * 16);
+        SchedulerGauge("sglang:context_len", "The context length.").Set(contextLength);
+        _promptTokens = f.Counter("sglang:prompt_tokens_total", "Number of prefill tokens processed.").Default;
+        _generationTokens = f.Counter("sglang:generation_tokens_total", "Number of generation tokens processed.").Default;
+        _requests = f.Counter("sglang:num_requests_total", "Number of requests processed.").Default;
+        f.Counter("sglang:num_aborted_requests_total", "Number of requests aborted.");
+        _ttft = f.Histogram("sglang:time_to_first_token_seconds", "Histogram of time to first token in seconds.", TtftBuckets).Default;
+        _itl = f.Histogram("sglang:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", ItlBuckets).Default;
+        _e2e = f.Histogram("sglang:e2e_request_latency_seconds", "Histogram of End-to-end request latency in seconds", E2eBuckets).Default;
     }
+
+    protected override MetricRegistry Registry => _registry;
 
     public override void RequestQueued()
     {
