@@ -73,21 +73,24 @@ public abstract class EngineProfile
     public abstract string? SharedMemorySize(DeploymentSpec spec);
 
     /// <summary>The container's command (the executable and its fixed sub-command).</summary>
-    protected abstract IReadOnlyList<string> Command { get; }
+    public abstract IReadOnlyList<string> Command { get; }
 
     /// <summary>Arguments the portal always sets: model, host and port.</summary>
-    protected abstract IReadOnlyList<string> BaseArgs(DeploymentSpec spec);
+    public abstract IReadOnlyList<string> BaseArgs(DeploymentSpec spec);
 
     /// <summary>Environment the portal always sets, before the mapped options and the operator's env.</summary>
-    protected virtual IReadOnlyList<KeyValuePair<string, string>> BaseEnvironment => [];
+    public virtual IReadOnlyList<KeyValuePair<string, string>> BaseEnvironment => [];
 
     /// <summary>Flags the portal sets itself (model, host, port, …); extra args may not repeat them.</summary>
     protected abstract IReadOnlyList<string> BaseFlags { get; }
 
     /// <summary>The argv the spec turns into: command plus args, never a shell string.</summary>
-    public EngineCommand BuildCommand(DeploymentSpec spec)
+    public EngineCommand BuildCommand(DeploymentSpec spec) => new(Command, [.. BaseArgs(spec), .. OperatorArgs(spec)]);
+
+    /// <summary>The arguments after <see cref="BaseArgs"/>: the spec's options as flags, then its extra args.</summary>
+    public IReadOnlyList<string> OperatorArgs(DeploymentSpec spec)
     {
-        var args = new List<string>(BaseArgs(spec));
+        var args = new List<string>();
         foreach (var binding in Options.Where(o => o.Flag is not null))
         {
             var value = EngineOptionValues.Read(spec, binding.Option);
@@ -104,13 +107,17 @@ public abstract class EngineProfile
         }
 
         args.AddRange(spec.ExtraArgs);
-        return new EngineCommand(Command, args);
+        return args;
     }
 
     /// <summary>Literal environment variables (the token Secret reference is added by the renderer).</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> BuildEnvironment(DeploymentSpec spec)
+    public IReadOnlyList<KeyValuePair<string, string>> BuildEnvironment(DeploymentSpec spec) =>
+        [.. BaseEnvironment, .. OperatorEnvironment(spec)];
+
+    /// <summary>The variables after <see cref="BaseEnvironment"/>: options mapped to variables, then the spec's env.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> OperatorEnvironment(DeploymentSpec spec)
     {
-        var env = new List<KeyValuePair<string, string>>(BaseEnvironment);
+        var env = new List<KeyValuePair<string, string>>();
         foreach (var binding in Options.Where(o => o.EnvVar is not null))
         {
             if (EngineOptionValues.Read(spec, binding.Option) is { } value)

@@ -54,14 +54,14 @@ public sealed class OllamaProfile : EngineProfile
         new(EngineOption.MaxConcurrentSequences, EnvVar: "OLLAMA_NUM_PARALLEL"),
     ];
 
-    protected override IReadOnlyList<string> Command => ["/bin/ollama"];
+    public override IReadOnlyList<string> Command => ["/bin/ollama"];
 
     protected override IReadOnlyList<string> BaseFlags => [];
 
-    protected override IReadOnlyList<string> BaseArgs(DeploymentSpec spec) => ["serve"];
+    public override IReadOnlyList<string> BaseArgs(DeploymentSpec spec) => ["serve"];
 
     // Listen on all interfaces and keep the model loaded: a serving deployment should not unload after 5 minutes idle.
-    protected override IReadOnlyList<KeyValuePair<string, string>> BaseEnvironment { get; } =
+    public override IReadOnlyList<KeyValuePair<string, string>> BaseEnvironment { get; } =
     [
         new("OLLAMA_HOST", "0.0.0.0:11434"),
         new("OLLAMA_KEEP_ALIVE", "-1"),

@@ -61,12 +61,12 @@ public sealed class SglangProfile : EngineProfile
         new(EngineOption.TrustRemoteCode, "--trust-remote-code"),
     ];
 
-    protected override IReadOnlyList<string> Command => ["python3", "-m", "sglang.launch_server"];
+    public override IReadOnlyList<string> Command => ["python3", "-m", "sglang.launch_server"];
 
     protected override IReadOnlyList<string> BaseFlags => ["--model-path", "--model", "--host", "--port", "--enable-metrics"];
 
     // SGLang binds 127.0.0.1 unless told otherwise and serves /metrics only with --enable-metrics.
-    protected override IReadOnlyList<string> BaseArgs(DeploymentSpec spec) =>
+    public override IReadOnlyList<string> BaseArgs(DeploymentSpec spec) =>
         ["--model-path", spec.Model, "--host", "0.0.0.0", "--port", Invariant(ContainerPort), "--enable-metrics"];
 
     // SGLang uses shared memory even with one GPU; its docs run containers with --shm-size 32g.

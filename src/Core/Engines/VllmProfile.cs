@@ -62,14 +62,14 @@ public sealed class VllmProfile : EngineProfile
         new(EngineOption.TrustRemoteCode, "--trust-remote-code"),
     ];
 
-    protected override IReadOnlyList<string> Command => ["vllm", "serve"];
+    public override IReadOnlyList<string> Command => ["vllm", "serve"];
 
     protected override IReadOnlyList<string> BaseFlags => ["--model", "--host", "--port"];
 
-    protected override IReadOnlyList<string> BaseArgs(DeploymentSpec spec) =>
+    public override IReadOnlyList<string> BaseArgs(DeploymentSpec spec) =>
         [spec.Model, "--host", "0.0.0.0", "--port", Invariant(ContainerPort)];
 
-    protected override IReadOnlyList<KeyValuePair<string, string>> BaseEnvironment { get; } =
+    public override IReadOnlyList<KeyValuePair<string, string>> BaseEnvironment { get; } =
         [new("VLLM_NO_USAGE_STATS", "1")];
 
     // Workers of one model copy talk through shared memory once there is more than one GPU.
