@@ -79,7 +79,10 @@ public static class HelmValuesExporter
                 r => r.Key == PortalLabels.GpuResource ? (object?)(int)r.Value.ToDecimal() : r.Value.ToString())
             ?? [];
 
-        return new Dictionary<string, object?> { ["requests"] = List(resources.Requests), ["limits"] = List(resources.Limits) };
+        var limits = List(resources.Limits);
+        // Helm merges maps: only an explicit null removes the chart's default of one GPU.
+        limits.TryAdd(PortalLabels.GpuResource, null);
+        return new Dictionary<string, object?> { ["requests"] = List(resources.Requests), ["limits"] = limits };
     }
 
     private static Dictionary<string, object?> Autoscaling(DeploymentSpec spec, RenderedManifests manifests)

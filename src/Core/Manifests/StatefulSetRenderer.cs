@@ -97,6 +97,7 @@ internal static class StatefulSetRenderer
         {
             Name = profile.Id,
             Image = profile.Image(spec.ImageTag),
+            ImagePullPolicy = "IfNotPresent",
             Command = [.. command.Command],
             Args = [.. command.Args],
             Ports = [new V1ContainerPort { Name = ContainerPortName, ContainerPort = profile.ContainerPort, Protocol = "TCP" }],
