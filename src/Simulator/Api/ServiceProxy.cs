@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -20,7 +19,7 @@ internal sealed class ServiceProxy(ResourceApi api, IHttpForwarder forwarder) : 
         UseCookies = false,
         ConnectTimeout = TimeSpan.FromSeconds(5),
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-        ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
+        ActivityHeadersPropagator = null,
     });
 
     private readonly ForwarderRequestConfig _config = new()
