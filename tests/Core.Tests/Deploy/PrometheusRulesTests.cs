@@ -47,7 +47,7 @@ public sealed class PrometheusRulesTests
             foreach (var selector in sd["selectors"]?.AsArray() ?? [])
             {
                 Assert.Equal("pod", selector!["role"]!.GetValue<string>());
-                Assert.Matches(@"^[a-z0-9./-]+=[a-z0-9.-]+$", selector["label"]!.GetValue<string>());
+                Assert.Matches(@"^[a-z0-9./-]+(=[a-z0-9.-]+)?$", selector["label"]!.GetValue<string>());
             }
 
             Assert.All(

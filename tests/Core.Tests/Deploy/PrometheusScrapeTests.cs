@@ -73,8 +73,9 @@ public sealed class PrometheusScrapeTests : IAsyncLifetime
     [Fact]
     public async Task The_scrape_config_labels_engine_targets_and_every_dashboard_query_returns_data()
     {
-        // Targets: the two scraped engines (one target for the pod with two ports), dcgm-exporter's
-        // port 9400 only, the portal; not Ollama (scrape "false"), a failed pod, or another team's pod.
+        // Targets: the two scraped engines (one deployed by the portal, with two ports but one
+        // target; one by the model-serving chart), dcgm-exporter's port 9400 only, the portal;
+        // not Ollama (scrape "false"), a failed pod, or another team's annotated pod.
         var active = await EventuallyAsync("all four targets up", async () =>
         {
             var targets = (await GetAsync("api/v1/targets?state=active"))["activeTargets"]!.AsArray();
@@ -174,6 +175,7 @@ public sealed class PrometheusScrapeTests : IAsyncLifetime
             ["__meta_kubernetes_pod_label_app_kubernetes_io_managed_by"] = "inference-portal",
             ["__meta_kubernetes_pod_label_app_kubernetes_io_component"] = "inference",
             ["__meta_kubernetes_pod_label_inference_portal_io_framework"] = framework,
+            ["__meta_kubernetes_pod_labelpresent_inference_portal_io_framework"] = "true",
             ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"] = scrape,
             ["__meta_kubernetes_pod_annotation_prometheus_io_port"] = exporters.PodsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["__meta_kubernetes_pod_annotation_prometheus_io_path"] = $"/pods/{pod}/metrics",
@@ -182,8 +184,13 @@ public sealed class PrometheusScrapeTests : IAsyncLifetime
 
         var failed = Engine("models", "old-0", "old", "vllm", "true", 8000);
         failed["__meta_kubernetes_pod_phase"] = "Failed";
+        // Another team's annotated pod, not an engine of ours.
         var otherTeam = Engine("web", "shop-0", "shop", "vllm", "true", 8080);
-        otherTeam["__meta_kubernetes_pod_label_app_kubernetes_io_managed_by"] = "Helm";
+        otherTeam.Remove("__meta_kubernetes_pod_label_inference_portal_io_framework");
+        otherTeam.Remove("__meta_kubernetes_pod_labelpresent_inference_portal_io_framework");
+        // mistral is deployed with the model-serving chart (GitOps): Helm manages it.
+        var chartManaged = Engine("models", "mistral-0", "mistral", "sglang", "true", 30000);
+        chartManaged["__meta_kubernetes_pod_label_app_kubernetes_io_managed_by"] = "Helm";
         var dcgm = new Dictionary<string, string>
         {
             ["__meta_kubernetes_namespace"] = "gpu-operator",
@@ -212,7 +219,7 @@ public sealed class PrometheusScrapeTests : IAsyncLifetime
         [
             Pod("127.0.0.1:8000", Engine("models", "qwen-chat-0", "qwen-chat", "vllm", "true", 8000)),
             Pod("127.0.0.1:8001", Engine("models", "qwen-chat-0", "qwen-chat", "vllm", "true", 8001)),
-            Pod("127.0.0.1:30000", Engine("models", "mistral-0", "mistral", "sglang", "true", 30000)),
+            Pod("127.0.0.1:30000", chartManaged),
             Pod("127.0.0.1:11434", Engine("chat", "llama-0", "llama", "ollama", "false", 11434)),
             Pod("127.0.0.1:8000", failed),
             Pod("127.0.0.1:8080", otherTeam),
