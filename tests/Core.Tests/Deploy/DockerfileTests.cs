@@ -116,6 +116,25 @@ public sealed partial class DockerfileTests
         Assert.StartsWith("#!/bin/sh", File.ReadAllText(source), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("vllm", "vllm.Dockerfile")]
+    [InlineData("sglang", "sglang.Dockerfile")]
+    [InlineData("ollama", "ollama.Dockerfile")]
+    public void Each_engine_image_pins_the_image_and_port_of_the_portals_engine_profile(string framework, string dockerfile)
+    {
+        var profile = Portal.Core.Engines.EngineProfiles.Get(framework);
+        var file = Dockerfile.Load(dockerfile);
+        var stage = Assert.Single(file.Stages);
+
+        Assert.Equal(profile.Image(), file.Image(stage));
+        Assert.Equal([profile.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], stage.All("EXPOSE"));
+        if (framework != "ollama")
+        {
+            // What the portal's pods run is what the image's entrypoint runs.
+            Assert.Equal(profile.Command, Exec(Assert.Single(stage.All("ENTRYPOINT"))));
+        }
+    }
+
     private static void AssertFlag(string[] args, string flag, string value)
     {
         var at = Array.IndexOf(args, flag);
