@@ -30,6 +30,28 @@ public sealed class DeploymentQueries(IDbContextFactory<PortalDb> dbFactory)
         return rows.Select(ToSummary).ToList();
     }
 
+    public async Task<Deployment?> FindAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Deployments.AsNoTracking().FirstOrDefaultAsync(d => d.Name == name, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<Deployment>> ListDeploymentsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Deployments.AsNoTracking().OrderBy(d => d.Namespace).ThenBy(d => d.Name).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>The audit log of one deployment, newest first (it outlives the deployment row).</summary>
+    public async Task<IReadOnlyList<Operation>> OperationsAsync(string deploymentName, int take, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Operations.AsNoTracking()
+            .Where(o => o.DeploymentName == deploymentName)
+            .ToListAsync(cancellationToken);
+        return rows.OrderByDescending(o => o.RequestedAt).ThenByDescending(o => o.Id).Take(take).ToList();
+    }
+
     public static DeploymentSummary ToSummary(Deployment d) => new(
         d.Id, d.Name, d.Namespace, d.Framework, d.Model,
         d.ReadyReplicas, d.DesiredReplicas, d.ObservedState, d.DesiredState,

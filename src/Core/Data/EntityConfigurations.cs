@@ -1,18 +1,15 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Portal.Core.Deployments;
+using Portal.Core.Security;
 
 namespace Portal.Core.Data;
 
 internal sealed class DeploymentConfiguration : IEntityTypeConfiguration<Deployment>
 {
-    private static readonly JsonSerializerOptions SpecJson = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+    private static readonly JsonSerializerOptions SpecJson = PortalJson.Options;
 
     public void Configure(EntityTypeBuilder<Deployment> entity)
     {
@@ -25,6 +22,8 @@ internal sealed class DeploymentConfiguration : IEntityTypeConfiguration<Deploym
         entity.Property(d => d.Model).HasMaxLength(256);
         entity.Property(d => d.LastEvent).HasMaxLength(2048);
         entity.Property(d => d.LastError).HasMaxLength(4096);
+        entity.Property(d => d.Drift).HasMaxLength(2048);
+        entity.Property(d => d.PulledModel).HasMaxLength(256);
         entity.Ignore(d => d.DesiredReplicas);
 
         // The spec is one JSON document: new optional fields need no migration.
@@ -54,5 +53,20 @@ internal sealed class OperationConfiguration : IEntityTypeConfiguration<Operatio
         entity.Property(o => o.JobId).HasMaxLength(64);
         entity.Property(o => o.Parameters).HasMaxLength(1024);
         entity.Property(o => o.Message).HasMaxLength(4096);
+    }
+}
+
+internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
+{
+    public void Configure(EntityTypeBuilder<ApiKey> entity)
+    {
+        entity.HasKey(k => k.Id);
+        entity.HasIndex(k => k.Prefix).IsUnique();
+        entity.HasIndex(k => k.UserId);
+        entity.Property(k => k.Prefix).HasMaxLength(16);
+        entity.Property(k => k.Hash).HasMaxLength(64);
+        entity.Property(k => k.Name).HasMaxLength(100);
+        entity.Ignore(k => k.IsRevoked);
+        entity.HasOne<PortalUser>().WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
     }
 }

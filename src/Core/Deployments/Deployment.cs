@@ -24,6 +24,9 @@ public sealed class Deployment
     /// <summary>Increases with every change of spec or desired state; jobs carry the revision they apply.</summary>
     public long Revision { get; set; } = 1;
 
+    /// <summary>The last revision a job applied to the cluster; below <see cref="Revision"/> means work is outstanding.</summary>
+    public long AppliedRevision { get; set; }
+
     public ObservedState ObservedState { get; set; } = ObservedState.Pending;
 
     public int ReadyReplicas { get; set; }
@@ -41,6 +44,14 @@ public sealed class Deployment
     public long? PullCompletedBytes { get; set; }
 
     public long? PullTotalBytes { get; set; }
+
+    /// <summary>The model tag the engine pods have pulled (Ollama), and on how many pods.</summary>
+    public string? PulledModel { get; set; }
+
+    public int PulledReplicas { get; set; }
+
+    /// <summary>What reconcile found different on the cluster, when the drift policy is to report it.</summary>
+    public string? Drift { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 

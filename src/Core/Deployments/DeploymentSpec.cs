@@ -5,7 +5,7 @@ namespace Portal.Core.Deployments;
 /// The JSON form (camelCase) is the REST API's body; every field but name, framework
 /// and model has a default.
 /// </summary>
-public sealed record DeploymentSpec
+public record DeploymentSpec
 {
     /// <summary>DNS-1123 label; names the StatefulSet, Service and pods.</summary>
     public string Name { get; init; } = "";

@@ -9,6 +9,7 @@ namespace Portal.Auth;
 public sealed partial class IdentitySeeder(
     RoleManager<IdentityRole> roles,
     UserManager<PortalUser> users,
+    ApiKeyService keys,
     IOptions<AuthOptions> options,
     TimeProvider time,
     ILogger<IdentitySeeder> logger)
@@ -29,6 +30,19 @@ public sealed partial class IdentitySeeder(
         {
             await CreateUserAsync(admin.Email!, admin.Password!, PortalRoles.Admin);
             LogBootstrapAdminCreated(admin.Email!);
+        }
+
+        if (options.Value.BootstrapApiKey is { Length: > 0 } key)
+        {
+            var owner = admin.IsConfigured ? await users.FindByEmailAsync(admin.Email!) : null;
+            owner ??= (await users.GetUsersInRoleAsync(PortalRoles.Admin)).OrderBy(u => u.CreatedAt).FirstOrDefault();
+            if (owner is null)
+            {
+                LogBootstrapKeyWithoutAdmin();
+                return;
+            }
+
+            await keys.EnsureKeyAsync(owner.Id, "bootstrap key (Auth:BootstrapApiKey)", key, cancellationToken);
         }
     }
 
@@ -52,6 +66,9 @@ public sealed partial class IdentitySeeder(
             throw new InvalidOperationException($"Could not {what}: {string.Join("; ", result.Errors.Select(e => e.Description))}");
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Auth:BootstrapApiKey is set but there is no Admin to own it yet; it will be created at the next start after setup")]
+    private partial void LogBootstrapKeyWithoutAdmin();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created bootstrap admin {Email}")]
     private partial void LogBootstrapAdminCreated(string email);

@@ -3,12 +3,14 @@ using Hangfire.Dashboard;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Portal.Api;
 using Portal.Auth;
 using Portal.Components;
 using Portal.Core.Data;
 using Portal.Health;
 using Portal.Jobs;
 using Prometheus;
+using Scalar.AspNetCore;
 
 namespace Portal.Extensions;
 
@@ -38,7 +40,7 @@ public static class PortalApplicationExtensions
             await scope.ServiceProvider.GetRequiredService<IdentitySeeder>().SeedAsync(cancellationToken);
         }
 
-        app.Services.GetRequiredService<IRecurringJobManager>().AddPortalRecurringJobs();
+        app.Services.GetRequiredService<IRecurringJobManager>().AddPortalRecurringJobs(app.Services);
     }
 
     public static WebApplication UsePortalPipeline(this WebApplication app)
@@ -77,6 +79,11 @@ public static class PortalApplicationExtensions
             "/jobs",
             new DashboardOptions { Authorization = [], AppPath = "/", DashboardTitle = "Inference Portal · Jobs", DisplayStorageConnectionString = false });
 
+        app.MapOpenApi();
+        app.MapScalarApiReference("/api/reference", reference => reference.WithTitle("Inference Portal API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapDeploymentApi();
+        app.MapApiKeyApi();
+        app.MapClusterApi();
         app.MapAccountEndpoints();
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -1,5 +1,6 @@
 using Hangfire;
 using Hangfire.InMemory;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
@@ -38,11 +39,18 @@ public static class PortalServiceExtensions
         services.AddScoped<IdentitySeeder>();
         services.AddSingleton<SetupState>();
 
+        services.AddMemoryCache();
+        services.AddSingleton<ApiKeyService>();
         services.AddAuthentication(options =>
             {
-                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultScheme = PortalSchemes.CookieOrApiKey;
                 options.DefaultSignInScheme = IdentityConstants.ApplicationScheme;
             })
+            .AddPolicyScheme(PortalSchemes.CookieOrApiKey, "Browser session or API key", policy =>
+                policy.ForwardDefaultSelector = context => ApiKeyAuthenticationHandler.BearerToken(context.Request) is null
+                    ? IdentityConstants.ApplicationScheme
+                    : ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
         services.ConfigureApplicationCookie(cookie =>
         {
@@ -84,12 +92,19 @@ public static class PortalServiceExtensions
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
-            .UseInMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(6) }));
-        services.AddHangfireServer(server =>
+            // Guid ids: a job id from before a restart can never name a new job by accident.
+            .UseInMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(6), IdType = InMemoryStorageIdType.Guid }));
+        if (options.ServerEnabled)
         {
-            server.WorkerCount = options.WorkerCount;
-            server.ServerName = $"portal:{Environment.MachineName}:{Environment.ProcessId}";
-        });
+            var reconcileInterval = configuration.GetSection("Reconcile").GetValue("Interval", TimeSpan.FromSeconds(15));
+            services.AddHangfireServer(server =>
+            {
+                server.WorkerCount = options.WorkerCount;
+                server.ServerName = $"portal:{Environment.MachineName}:{Environment.ProcessId}";
+                // Recurring jobs are checked this often: no less often than reconcile runs.
+                server.SchedulePollingInterval = reconcileInterval < TimeSpan.FromSeconds(15) ? reconcileInterval : TimeSpan.FromSeconds(15);
+            });
+        }
         return services;
     }
 
@@ -98,6 +113,19 @@ public static class PortalServiceExtensions
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+
+    public static IServiceCollection AddPortalApi(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(json => PortalJson.Configure(json.SerializerOptions));
+        services.AddProblemDetails();
+        services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Inference Portal API";
+            document.Info.Description = "Deploy, scale, stop, start and delete models; authenticate with a browser session or `Authorization: Bearer <api key>`.";
+            return Task.CompletedTask;
+        }));
         return services;
     }
 

@@ -10,8 +10,8 @@ public sealed class AuthOptions
     /// <summary>The admin created at first start; without it the first visit offers the setup page.</summary>
     public BootstrapAdminOptions BootstrapAdmin { get; set; } = new();
 
-    /// <summary>An Admin API key created at start-up, for automation and tests (at least 32 characters).</summary>
-    [MinLength(32)]
+    /// <summary>An Admin API key created at start-up, for automation and tests (at least 24 characters).</summary>
+    [MinLength(24)]
     public string? BootstrapApiKey { get; set; }
 }
 

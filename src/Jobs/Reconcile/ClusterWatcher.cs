@@ -1,0 +1,122 @@
+using k8s;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Core.Manifests;
+using Portal.Jobs.Cluster;
+
+namespace Portal.Jobs.Reconcile;
+
+/// <summary>
+/// Watches the managed pods and StatefulSets and runs a reconcile pass shortly after any of them
+/// changes, so a pod turning ready shows on the page within a second or two instead of at the
+/// next recurring pass. A burst of events costs one pass (debounce).
+/// </summary>
+public sealed partial class ClusterWatcher(
+    ClusterConnection connection,
+    IServiceScopeFactory scopes,
+    IOptions<KubernetesOptions> kubernetes,
+    IOptions<ReconcileOptions> options,
+    TimeProvider time,
+    ILogger<ClusterWatcher> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _changed = new(0, 1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Watch)
+        {
+            return;
+        }
+
+        var watches = kubernetes.Value.ManagedNamespaces
+            .SelectMany(ns => new[] { WatchLoopAsync(ns, WatchPodsAsync, stoppingToken), WatchLoopAsync(ns, WatchStatefulSetsAsync, stoppingToken) })
+            .Append(ReconcileOnChangeAsync(stoppingToken))
+            .ToList();
+        await Task.WhenAll(watches);
+    }
+
+    private async Task ReconcileOnChangeAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _changed.WaitAsync(stoppingToken);
+                await Task.Delay(options.Value.WatchDebounce, time, stoppingToken);
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<ReconcileJob>().RunAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogPassFailed(e.Message);
+            }
+        }
+    }
+
+    private void Signal()
+    {
+        try
+        {
+            _changed.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A pass is already due.
+        }
+    }
+
+    private async Task WatchLoopAsync(string ns, Func<string, CancellationToken, Task> watch, CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await watch(ns, stoppingToken);
+                backoff = TimeSpan.FromSeconds(1);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogWatchFailed(ns, e.Message);
+                await Task.Delay(backoff, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+        }
+    }
+
+    private async Task WatchPodsAsync(string ns, CancellationToken stoppingToken)
+    {
+        var events = connection.Client.CoreV1.WatchListNamespacedPodAsync(
+            ns, labelSelector: PortalLabels.ManagedSelector, cancellationToken: stoppingToken);
+        await foreach (var _ in events)
+        {
+            Signal();
+        }
+    }
+
+    private async Task WatchStatefulSetsAsync(string ns, CancellationToken stoppingToken)
+    {
+        var events = connection.Client.AppsV1.WatchListNamespacedStatefulSetAsync(
+            ns, labelSelector: PortalLabels.ManagedSelector, cancellationToken: stoppingToken);
+        await foreach (var _ in events)
+        {
+            Signal();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Watch in namespace {Namespace} ended: {Reason}; reconnecting")]
+    private partial void LogWatchFailed(string @namespace, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconcile after a cluster change failed: {Reason}")]
+    private partial void LogPassFailed(string reason);
+}

@@ -1,0 +1,244 @@
+using Hangfire;
+using Hangfire.States;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Core.Data;
+using Portal.Core.Deployments;
+using Portal.Core.Engines;
+using Portal.Jobs.Cluster;
+using Portal.Jobs.Deployments;
+
+namespace Portal.Jobs.Reconcile;
+
+/// <summary>The outcome of one pass, for logs, tests and the benchmark.</summary>
+public sealed record ReconcileResult(int Deployments, int Changed, int ListCalls, int Enqueued, TimeSpan Duration);
+
+/// <summary>
+/// Compares the database (what is wanted) with the cluster (what is): records the observed state
+/// of every deployment, repairs or reports drift, and re-enqueues work that was lost. Runs as a
+/// recurring Hangfire job, on demand, and when the cluster watch sees a change; passes never overlap.
+/// </summary>
+public sealed partial class ReconcileJob(
+    IDbContextFactory<PortalDb> dbFactory,
+    ClusterSnapshotReader reader,
+    JobScheduler scheduler,
+    JobStorage storage,
+    DeploymentChanges changes,
+    DeploymentMetrics metrics,
+    IOptions<KubernetesOptions> kubernetes,
+    IOptions<ReconcileOptions> options,
+    TimeProvider time,
+    ILogger<ReconcileJob> logger)
+{
+    public const string RecurringJobId = "reconcile";
+    public const string RequestedBy = "reconcile";
+    private static readonly SemaphoreSlim InProcess = new(1, 1);
+
+    [AutomaticRetry(Attempts = 0)]
+    [DisableConcurrentExecution(timeoutInSeconds: 120)]
+    public async Task<ReconcileResult> RunAsync(CancellationToken cancellationToken)
+    {
+        await InProcess.WaitAsync(cancellationToken);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await PassAsync(cancellationToken);
+                }
+                catch (DbUpdateConcurrencyException) when (attempt < 3)
+                {
+                    // A user changed a deployment during the pass: read everything again.
+                }
+            }
+        }
+        finally
+        {
+            InProcess.Release();
+        }
+    }
+
+    private async Task<ReconcileResult> PassAsync(CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var deployments = await db.Deployments.ToListAsync(cancellationToken);
+        var openOperations = await db.Operations
+            .Where(o => o.Outcome == OperationOutcome.Pending || o.Outcome == OperationOutcome.Running)
+            .ToListAsync(cancellationToken);
+        var inFlight = openOperations.GroupBy(o => o.DeploymentId).ToDictionary(g => g.Key, g => InFlightOf(g));
+        var namespaces = kubernetes.Value.ManagedNamespaces.Union(deployments.Select(d => d.Namespace)).Distinct().ToList();
+
+        var snapshot = await reader.ReadAsync(namespaces, cancellationToken);
+        var changed = new List<Deployment>();
+        var newOperations = new List<Operation>();
+        var published = new List<(Deployment, int)>();
+        var now = time.GetUtcNow();
+
+        foreach (var deployment in deployments)
+        {
+            var objects = snapshot.For(deployment.Namespace, deployment.Name);
+            var flight = inFlight.GetValueOrDefault(deployment.Id, InFlight.None);
+
+            if (deployment.DesiredState == DesiredState.Deleted && objects.IsEmpty && !flight.Delete)
+            {
+                db.Deployments.Remove(deployment);
+                changed.Add(deployment);
+                continue;
+            }
+
+            var observation = ObservedStateEvaluator.Evaluate(deployment, objects, flight);
+            if (Apply(deployment, observation, now))
+            {
+                changed.Add(deployment);
+            }
+
+            if (FollowUp(deployment, observation, flight, now) is { } follow)
+            {
+                newOperations.Add(follow);
+            }
+
+            published.Add((deployment, ObservedStateEvaluator.DesiredReplicas(deployment, objects)));
+        }
+
+        var recovered = RecoverLostJobs(openOperations, now);
+        db.Operations.AddRange(newOperations);
+        await db.SaveChangesAsync(cancellationToken);
+
+        foreach (var operation in newOperations.Concat(recovered))
+        {
+            operation.JobId = scheduler.Enqueue(operation);
+        }
+
+        if (newOperations.Count + recovered.Count > 0)
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        foreach (var deployment in changed)
+        {
+            changes.Publish(deployment.Id, deployment.Name);
+        }
+
+        metrics.Publish(published);
+        var result = new ReconcileResult(deployments.Count, changed.Count, snapshot.ListCalls, newOperations.Count + recovered.Count, time.GetElapsedTime(started));
+        LogPass(result.Deployments, result.Changed, result.ListCalls, result.Enqueued, result.Duration.TotalMilliseconds);
+        return result;
+    }
+
+    /// <summary>Copies the observation onto the row; true when something a user sees changed.</summary>
+    private static bool Apply(Deployment d, Observation o, DateTimeOffset now)
+    {
+        var drift = d.Spec.DriftPolicy == DriftPolicy.Report ? o.Drift : null;
+        var changed = d.ObservedState != o.State || d.ReadyReplicas != o.ReadyReplicas || d.Restarts != o.Restarts
+            || d.LastEvent != o.LastEvent || d.Drift != drift;
+        d.ObservedState = o.State;
+        d.ReadyReplicas = o.ReadyReplicas;
+        d.Restarts = o.Restarts;
+        d.LastEvent = o.LastEvent;
+        d.Drift = drift;
+        d.ObservedAt = now;
+        if (changed)
+        {
+            d.UpdatedAt = now;
+        }
+
+        return changed;
+    }
+
+    /// <summary>The work reconcile starts on its own: repair drift, apply a revision no job applied, pull a model.</summary>
+    private Operation? FollowUp(Deployment d, Observation o, InFlight flight, DateTimeOffset now)
+    {
+        if (flight.Any || d.DesiredState == DesiredState.Deleted)
+        {
+            return null;
+        }
+
+        if (d.AppliedRevision < d.Revision)
+        {
+            return NewOperation(d, OperationKind.Deploy, now, $"revision {d.Revision} was not applied (its job was lost); applying it");
+        }
+
+        if (o.Drift is { } drift && d.Spec.DriftPolicy == DriftPolicy.Reapply)
+        {
+            return NewOperation(d, OperationKind.Reconcile, now, $"drift: {drift}; applying the spec again");
+        }
+
+        var profile = EngineProfiles.Get(d.Framework);
+        if (profile.PullsModelAfterStart && d.DesiredState == DesiredState.Running && o.ReadyReplicas > 0
+            && (d.PulledModel != d.Model || d.PulledReplicas < o.ReadyReplicas))
+        {
+            return NewOperation(d, OperationKind.PullModel, now, $"pulling {d.Model} on {o.ReadyReplicas} ready pod(s)");
+        }
+
+        return null;
+    }
+
+    private static Operation NewOperation(Deployment d, OperationKind kind, DateTimeOffset now, string message) => new()
+    {
+        DeploymentId = d.Id,
+        DeploymentName = d.Name,
+        Kind = kind,
+        Revision = d.Revision,
+        RequestedBy = RequestedBy,
+        RequestedAt = now,
+        Message = message,
+    };
+
+    /// <summary>Open operations whose Hangfire job no longer exists (in-memory storage after a restart) are enqueued again.</summary>
+    private List<Operation> RecoverLostJobs(IEnumerable<Operation> open, DateTimeOffset now)
+    {
+        var lost = new List<Operation>();
+        using var connection = storage.GetConnection();
+        foreach (var operation in open.Where(o => now - o.RequestedAt > options.Value.LostJobGrace))
+        {
+            if (JobIsAlive(connection, operation.JobId))
+            {
+                continue;
+            }
+
+            operation.Outcome = OperationOutcome.Pending;
+            operation.Message = $"re-enqueued by reconcile: job {operation.JobId ?? "(none)"} was lost";
+            lost.Add(operation);
+            LogRecovered(operation.Kind, operation.DeploymentName, operation.JobId);
+        }
+
+        return lost;
+    }
+
+    private static bool JobIsAlive(Hangfire.Storage.IStorageConnection connection, string? jobId)
+    {
+        if (jobId is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            var data = connection.GetJobData(jobId);
+            return data is not null && data.State != DeletedState.StateName && data.State != FailedState.StateName;
+        }
+        catch (Exception)
+        {
+            return false; // an id from another storage (or another process's in-memory storage)
+        }
+    }
+
+    private static InFlight InFlightOf(IEnumerable<Operation> operations)
+    {
+        var kinds = operations.Select(o => o.Kind).ToHashSet();
+        return new InFlight(
+            Deploy: kinds.Overlaps([OperationKind.Deploy, OperationKind.Start, OperationKind.Stop, OperationKind.Reconcile]),
+            Scale: kinds.Contains(OperationKind.Scale),
+            Delete: kinds.Contains(OperationKind.Delete),
+            Pull: kinds.Contains(OperationKind.PullModel));
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Reconciled {Deployments} deployments ({Changed} changed) with {ListCalls} list calls, enqueued {Enqueued}, in {Milliseconds} ms")]
+    private partial void LogPass(int deployments, int changed, int listCalls, int enqueued, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-enqueued lost {Kind} of {Deployment} (job {JobId})")]
+    private partial void LogRecovered(OperationKind kind, string deployment, string? jobId);
+}
