@@ -68,7 +68,7 @@ public sealed class OllamaEntrypointTests
             File.SetUnixFileMode(ollama, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true };
         start.ArgumentList.Add(Repo.PathOf("deploy/docker/ollama-entrypoint.sh"));
         foreach (var arg in args)
         {
@@ -78,7 +78,10 @@ public sealed class OllamaEntrypointTests
         start.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
         start.Environment["FAKE_DIR"] = dir.Path;
         start.Environment["OLLAMA_PULL_MODELS"] = models;
-        return Process.Start(start)!;
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { }; // the script's progress lines
+        process.BeginOutputReadLine();
+        return process;
     }
 
     private static async Task WaitForAsync(Func<bool> condition)
