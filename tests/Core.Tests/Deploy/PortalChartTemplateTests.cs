@@ -121,11 +121,14 @@ public sealed class PortalChartTemplateTests
     }
 
     [Fact]
-    public async Task Reaching_models_through_the_API_server_adds_the_service_proxy_right()
+    public async Task Reaching_models_through_the_API_server_adds_the_proxy_rights()
     {
         var objects = await RenderAsync(set: ["portal.kubernetes.serviceAccess=ApiServerProxy"]);
 
-        Assert.Contains("core/services/proxy: create get", Rights(Named(objects, "ClusterRole", ClusterName + "-workloads")));
+        var rights = Rights(Named(objects, "ClusterRole", ClusterName + "-workloads"));
+        Assert.Contains("core/pods/proxy: create get", rights);
+        Assert.Contains("core/services/proxy: create get", rights);
+        Assert.DoesNotContain(Rights(Named(await RenderAsync(), "ClusterRole", ClusterName + "-workloads")), r => r.Contains("/proxy", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -133,7 +136,7 @@ public sealed class PortalChartTemplateTests
     {
         var objects = await RenderAsync(set: ["portal.kubernetes.createNamespaces=true", "rbac.scope=Cluster"]);
 
-        AssertRights(["core/namespaces: create get", "core/nodes: get list"], Named(objects, "ClusterRole", ClusterName + "-cluster"));
+        AssertRights(["core/namespaces: create get patch", "core/nodes: get list"], Named(objects, "ClusterRole", ClusterName + "-cluster"));
         Assert.Equal(ClusterName + "-workloads", (string?)Named(objects, "ClusterRoleBinding", ClusterName + "-workloads")["roleRef"]!["name"]);
         Assert.DoesNotContain(objects, o => (string?)o["kind"] == "RoleBinding");
         Assert.Equal("true", (string?)One(objects, "ConfigMap")["data"]!["Kubernetes__CreateNamespaces"]);
