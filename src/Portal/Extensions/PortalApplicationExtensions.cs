@@ -50,7 +50,10 @@ public static class PortalApplicationExtensions
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
 
-        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        // People get a page for a 404; programs (REST API, gateway) get the status code and their own body.
+        app.UseWhen(
+            context => !context.Request.Path.StartsWithSegments("/api") && !context.Request.Path.StartsWithSegments("/v1"),
+            pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.UseHttpMetrics();
         app.UseMiddleware<SetupRedirectMiddleware>();
         app.UseAuthentication();
