@@ -29,6 +29,7 @@ public static class PortalJobsExtensions
         services.TryAddSingleton<DeploymentChanges>();
         services.AddHttpClient(PodAddressing.EngineHttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
 
+        services.AddTransient<TransientRetryHandler>();
         services.AddSingleton<ClusterConnection>();
         services.AddSingleton<ClusterWriter>();
         services.AddSingleton<ClusterLimitsProvider>();

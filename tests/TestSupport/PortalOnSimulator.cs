@@ -16,10 +16,13 @@ public sealed class PortalOnSimulator : IAsyncDisposable
 {
     public const string AdminApiKey = "ipk_test-admin-key-0123456789abcdef";
 
-    private PortalOnSimulator(SimulatedCluster cluster, PortalAppFactory portal)
+    private readonly bool _ownsCluster;
+
+    private PortalOnSimulator(SimulatedCluster cluster, PortalAppFactory portal, bool ownsCluster)
     {
         Cluster = cluster;
         Portal = portal;
+        _ownsCluster = ownsCluster;
     }
 
     public SimulatedCluster Cluster { get; }
@@ -43,6 +46,19 @@ public sealed class PortalOnSimulator : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var cluster = await SimulatedCluster.StartAsync(simulator ?? FastSimulator, cancellationToken);
+        return Start(cluster, ownsCluster: true, settings, databasePath);
+    }
+
+    /// <summary>A portal on a simulator the caller owns (it outlives this portal): for restart tests.</summary>
+    public static Task<PortalOnSimulator> StartAsync(
+        SimulatedCluster cluster,
+        IDictionary<string, string?>? settings = null,
+        string? databasePath = null,
+        CancellationToken cancellationToken = default) =>
+        Task.FromResult(Start(cluster, ownsCluster: false, settings, databasePath));
+
+    private static PortalOnSimulator Start(SimulatedCluster cluster, bool ownsCluster, IDictionary<string, string?>? settings, string? databasePath)
+    {
         var all = new Dictionary<string, string?>
         {
             ["Kubernetes:Kubeconfig"] = cluster.KubeconfigPath,
@@ -60,7 +76,7 @@ public sealed class PortalOnSimulator : IAsyncDisposable
         }
 
         var portal = new PortalAppFactory(databasePath ?? PortalAppFactory.NewDatabasePath(), settings: all).Start();
-        return new PortalOnSimulator(cluster, portal);
+        return new PortalOnSimulator(cluster, portal, ownsCluster);
     }
 
     /// <summary>An HttpClient for the REST API with the given key (the Admin key by default).</summary>
@@ -102,7 +118,10 @@ public sealed class PortalOnSimulator : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Portal.DisposeAsync();
-        await Cluster.DisposeAsync();
+        if (_ownsCluster)
+        {
+            await Cluster.DisposeAsync();
+        }
     }
 }
 

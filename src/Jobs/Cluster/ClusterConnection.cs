@@ -11,14 +11,14 @@ public sealed class ClusterConnection : IDisposable
 {
     private readonly Lazy<(IKubernetes Client, KubernetesClientConfiguration Config)> _client;
 
-    public ClusterConnection(IOptions<KubernetesOptions> options)
+    public ClusterConnection(IOptions<KubernetesOptions> options, TransientRetryHandler retryHandler)
     {
         var settings = options.Value;
         _client = new Lazy<(IKubernetes, KubernetesClientConfiguration)>(() =>
         {
             var config = BuildConfiguration(settings);
             config.HttpClientTimeout = TimeSpan.FromSeconds(settings.RequestTimeoutSeconds);
-            return (new Kubernetes(config), config);
+            return (new Kubernetes(config, retryHandler), config);
         });
     }
 

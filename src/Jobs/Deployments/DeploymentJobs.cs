@@ -159,8 +159,15 @@ public sealed partial class DeploymentJobs(
         }
     }
 
-    private Task WithRetryAsync(long operationId, Func<CancellationToken, Task> call, CancellationToken cancellationToken) =>
-        retry.ExecuteAsync(call, (attempt, error) => log.RetryingAsync(operationId, attempt, ClusterFailure.Describe(error), cancellationToken), cancellationToken);
+    /// <summary>
+    /// Runs a cluster step: each request inside is retried on its own (TransientRetryHandler); the
+    /// whole step is retried when a request timed out or the retries ran out. Both land on the Operation.
+    /// </summary>
+    private async Task WithRetryAsync(long operationId, Func<CancellationToken, Task> call, CancellationToken cancellationToken)
+    {
+        using var observe = RetryObserver.Observe((attempt, reason) => log.RetryingAsync(operationId, attempt, reason, cancellationToken));
+        await retry.ExecuteAsync(call, (attempt, error) => log.RetryingAsync(operationId, attempt, ClusterFailure.Describe(error), cancellationToken), cancellationToken);
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job for deployment {Name} failed: {Reason}")]
     private partial void LogJobFailed(string name, string reason);

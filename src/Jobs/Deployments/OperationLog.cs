@@ -20,15 +20,17 @@ public sealed class OperationLog(IDbContextFactory<PortalDb> dbFactory, Deployme
     public Task RetryingAsync(long operationId, int attempt, string reason, CancellationToken cancellationToken) =>
         UpdateOperationAsync(operationId, op =>
         {
-            op.Attempts = attempt;
-            op.Message = $"attempt {attempt - 1} failed, retrying: {reason}";
+            op.Attempts++;
+            op.Message = $"retry {op.Attempts - 1}: {reason}";
         }, cancellationToken);
 
     public Task FinishAsync(long operationId, OperationOutcome outcome, string? message, CancellationToken cancellationToken) =>
         UpdateOperationAsync(operationId, op =>
         {
             op.Outcome = outcome;
-            op.Message = message ?? (op.Attempts > 1 ? $"succeeded after {op.Attempts} attempts" : null);
+            op.Message = message is null
+                ? (op.Attempts > 1 ? $"succeeded after {op.Attempts - 1} retried call(s)" : null)
+                : (op.Attempts > 1 ? $"{message} (after {op.Attempts - 1} retried call(s))" : message);
             op.FinishedAt = time.GetUtcNow();
         }, cancellationToken);
 
