@@ -10,11 +10,13 @@ builder.Services.AddPortalHangfire(builder.Configuration);
 builder.Services.AddPortalUi();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalOperations();
+builder.Services.AddPortalGateway(builder.Configuration);
 
 var app = builder.Build();
 
 await app.InitializePortalAsync();
 app.UsePortalPipeline();
 app.MapPortalEndpoints();
+app.MapGateway();
 
 app.Run();

@@ -1,0 +1,27 @@
+using Portal.Gateway;
+
+namespace Portal.Extensions;
+
+/// <summary>The OpenAI-compatible gateway (<c>/v1</c>) and the in-process client the playground uses.</summary>
+public static class GatewayExtensions
+{
+    public static IServiceCollection AddPortalGateway(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<GatewayOptions>()
+            .Bind(configuration.GetSection(GatewayOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddHttpForwarder();
+        services.AddSingleton<GatewayRouteTable>();
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<GatewayRateLimiter>();
+        services.AddSingleton<UpstreamClient>();
+        services.AddSingleton<GatewayHandler>();
+        services.AddSingleton<GatewayClient>();
+        services.AddSingleton<GatewayRouteSource>();
+        services.AddHostedService(provider => provider.GetRequiredService<GatewayRouteSource>());
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapGateway(this IEndpointRouteBuilder endpoints) => endpoints.MapGatewayEndpoints();
+}

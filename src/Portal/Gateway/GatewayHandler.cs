@@ -1,0 +1,245 @@
+using System.Net;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Portal.Auth;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Portal.Gateway;
+
+/// <summary>
+/// The gateway's request path, the same for programs (over HTTP) and for the playground (in
+/// process): authenticate, read the body, resolve the model to a deployment and a pod with the
+/// fewest outstanding requests, apply the per-key rate limit, forward with YARP (streaming, no
+/// buffering), retry once on another pod when the first fails before answering, and record metrics.
+/// No database or Kubernetes call happens here: routes come from <see cref="GatewayRouteTable"/>.
+/// </summary>
+public sealed partial class GatewayHandler(
+    GatewayRouteTable routes,
+    IHttpForwarder forwarder,
+    UpstreamClient upstream,
+    GatewayMetrics metrics,
+    GatewayRateLimiter limiter,
+    IOptions<GatewayOptions> options,
+    TimeProvider time,
+    ILogger<GatewayHandler> logger)
+{
+    private readonly GatewayTransformer _transformer = new(upstream);
+    private readonly long _maxBodyBytes = options.Value.MaxBodyBytes;
+    private readonly ForwarderRequestConfig _requestConfig = new()
+    {
+        ActivityTimeout = options.Value.UpstreamActivityTimeout,
+        Version = HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+    };
+
+    public Task ChatCompletionsAsync(HttpContext context) => HandleAsync(context, GatewayOperation.ChatCompletions);
+
+    public Task CompletionsAsync(HttpContext context) => HandleAsync(context, GatewayOperation.Completions);
+
+    public Task EmbeddingsAsync(HttpContext context) => HandleAsync(context, GatewayOperation.Embeddings);
+
+    public async Task HandleAsync(HttpContext context, GatewayOperation operation)
+    {
+        var started = time.GetTimestamp();
+        if (Authenticate(context) is not { } partition)
+        {
+            await (ApiKeyAuthenticationHandler.BearerToken(context.Request) is null
+                ? GatewayErrors.MissingKeyAsync(context)
+                : GatewayErrors.InvalidKeyAsync(context));
+            metrics.Unrouted.CountRequest(StatusCodes.Status401Unauthorized);
+            return;
+        }
+
+        GatewayRequestBody? body;
+        try
+        {
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = _maxBodyBytes + 1;
+            }
+
+            body = await GatewayRequestBody.ReadAsync(context.Request, _maxBodyBytes, context.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            body = null; // Kestrel's own limit (set just above ours) tripped first
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or BadHttpRequestException)
+        {
+            var status = context.RequestAborted.IsCancellationRequested ? GatewayMetrics.ClientClosedRequest : StatusCodes.Status400BadRequest;
+            if (status == StatusCodes.Status400BadRequest && !context.Response.HasStarted)
+            {
+                await GatewayErrors.WriteAsync(context, status, $"The request body could not be read: {e.Message}", GatewayErrors.InvalidRequest);
+            }
+
+            metrics.Unrouted.CountRequest(status);
+            return;
+        }
+
+        if (body is null)
+        {
+            await GatewayErrors.WriteAsync(context, StatusCodes.Status413RequestEntityTooLarge,
+                $"The request body is larger than the gateway accepts ({_maxBodyBytes} bytes, Gateway:MaxBodyBytes).",
+                GatewayErrors.InvalidRequest, code: "request_too_large");
+            metrics.Unrouted.CountRequest(StatusCodes.Status413RequestEntityTooLarge);
+            return;
+        }
+
+        using (body)
+        {
+            await RouteAsync(context, operation, body, partition, started);
+        }
+    }
+
+    /// <summary>The rate-limit partition of an authenticated caller, or null when the caller is not authenticated.</summary>
+    private static string? Authenticate(HttpContext context)
+    {
+        if (context.Features.Get<InProcessCaller>() is { } caller)
+        {
+            return caller.User.Identity?.IsAuthenticated == true ? caller.PartitionKey : null;
+        }
+
+        // Over HTTP only an API key counts; the authentication middleware has validated it (cached).
+        return context.User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim)?.Value;
+    }
+
+    private async Task RouteAsync(HttpContext context, GatewayOperation operation, GatewayRequestBody body, string partition, long started)
+    {
+        if (body.Problem is { } problem)
+        {
+            await GatewayErrors.WriteAsync(context, StatusCodes.Status400BadRequest, problem, GatewayErrors.InvalidRequest, body.ProblemParam);
+            metrics.Unrouted.CountRequest(StatusCodes.Status400BadRequest);
+            return;
+        }
+
+        var model = body.Model!;
+        var snapshot = routes.Current;
+        var pinnedName = context.Features.Get<InProcessCaller>()?.Deployment;
+        DeploymentRoute? pinned = null;
+        ModelRoute? modelRoute = null;
+        if (pinnedName is not null ? !snapshot.ByDeployment.TryGetValue(pinnedName, out pinned) : !snapshot.ByModel.TryGetValue(model, out modelRoute))
+        {
+            await GatewayErrors.ModelNotFoundAsync(context, pinnedName ?? model);
+            metrics.Unrouted.CountRequest(StatusCodes.Status404NotFound);
+            return;
+        }
+
+        DeploymentRoute? deployment = pinned;
+        var pod = pinned is not null ? pinned.PickPod(exclude: null) : modelRoute!.PickPod(exclude: null, out deployment);
+        if (pod is null)
+        {
+            var known = pinned ?? modelRoute!.Deployments[0];
+            await GatewayErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                $"The model `{model}` has no ready replica right now (deployment {known.Name} is {known.State}). Try again when it is ready.",
+                GatewayErrors.Server, code: "model_not_ready");
+            known.Metrics.CountRequest(StatusCodes.Status503ServiceUnavailable);
+            return;
+        }
+
+        if (!limiter.TryAcquire(partition, out var retryAfter))
+        {
+            await limiter.RejectAsync(context, retryAfter);
+            deployment!.Metrics.CountRequest(StatusCodes.Status429TooManyRequests);
+            return;
+        }
+
+        await ForwardAsync(context, operation, body, pinned, modelRoute, deployment!, pod, started);
+    }
+
+    private async Task ForwardAsync(
+        HttpContext context, GatewayOperation operation, GatewayRequestBody body,
+        DeploymentRoute? pinned, ModelRoute? modelRoute, DeploymentRoute deployment, PodEndpoint pod, long started)
+    {
+        var exchange = new GatewayExchange(operation);
+        context.Features.Set(exchange);
+        var request = context.Request;
+        request.Headers.Remove("Transfer-Encoding");
+        request.ContentLength = body.Length;
+        context.Response.Body = new ObservingResponseStream(context.Response.Body, exchange.Observer, time);
+
+        var set = deployment.Metrics;
+        set.InFlight.Inc();
+        try
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                exchange.Deployment = deployment;
+                exchange.Pod = pod;
+                request.Body = body.OpenRead();
+                ForwarderError error;
+                pod.Enter();
+                try
+                {
+                    error = await forwarder.SendAsync(context, pod.DestinationPrefix, upstream.Invoker, _requestConfig, _transformer);
+                }
+                finally
+                {
+                    pod.Leave();
+                }
+
+                if (error == ForwarderError.None || context.RequestAborted.IsCancellationRequested || context.Response.HasStarted)
+                {
+                    break;
+                }
+
+                var failure = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+                if (attempt == 0 && error == ForwarderError.Request)
+                {
+                    DeploymentRoute? nextDeployment = pinned;
+                    var next = pinned is not null ? pinned.PickPod(exclude: pod) : modelRoute!.PickPod(exclude: pod, out nextDeployment);
+                    if (next is not null)
+                    {
+                        LogRetrying(deployment.Name, pod.Name, next.Name, failure?.Message ?? error.ToString());
+                        context.Response.Clear();
+                        context.Features.Set<IForwarderErrorFeature>(null);
+                        if (!ReferenceEquals(nextDeployment, deployment))
+                        {
+                            set.InFlight.Dec();
+                            deployment = nextDeployment!;
+                            set = deployment.Metrics;
+                            set.InFlight.Inc();
+                        }
+
+                        pod = next;
+                        continue;
+                    }
+                }
+
+                LogUpstreamFailed(deployment.Name, pod.Name, error, failure?.Message);
+                context.Response.Clear();
+                await GatewayErrors.WriteAsync(context,
+                    error == ForwarderError.RequestTimedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
+                    $"The model server (deployment {deployment.Name}, pod {pod.Name}) failed before answering: {failure?.Message ?? error.ToString()}",
+                    GatewayErrors.Server, code: "upstream_error");
+                break;
+            }
+        }
+        finally
+        {
+            set.InFlight.Dec();
+            Record(context, set, exchange.Observer, started);
+        }
+    }
+
+    private void Record(HttpContext context, DeploymentMetricSet set, ResponseObserver observer, long started)
+    {
+        var status = context.RequestAborted.IsCancellationRequested ? GatewayMetrics.ClientClosedRequest : context.Response.StatusCode;
+        set.CountRequest(status);
+        set.Duration.Observe(time.GetElapsedTime(started).TotalSeconds);
+        if (observer.FirstTokenTimestamp != 0)
+        {
+            set.TimeToFirstToken.Observe(time.GetElapsedTime(started, observer.FirstTokenTimestamp).TotalSeconds);
+        }
+
+        if (observer.OutputTokens > 0)
+        {
+            set.OutputTokens.Inc(observer.OutputTokens);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway: pod {Pod} of {Deployment} failed before answering ({Reason}); retrying on {NextPod}")]
+    private partial void LogRetrying(string deployment, string pod, string nextPod, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway: forwarding to pod {Pod} of {Deployment} failed: {Error} {Reason}")]
+    private partial void LogUpstreamFailed(string deployment, string pod, ForwarderError error, string? reason);
+}

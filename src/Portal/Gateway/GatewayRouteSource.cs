@@ -1,0 +1,234 @@
+using System.Threading.Channels;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Options;
+using Portal.Core.Data;
+using Portal.Core.Deployments;
+using Portal.Core.Engines;
+using Portal.Core.Manifests;
+using Portal.Jobs.Cluster;
+
+namespace Portal.Gateway;
+
+/// <summary>
+/// Keeps <see cref="GatewayRouteTable"/> current: deployments from the database (re-read when
+/// <see cref="DeploymentChanges"/> fires, and every <see cref="GatewayOptions.RouteRefreshInterval"/>),
+/// ready pods from a list-then-watch of the managed pods in each namespace (an informer). A request
+/// never triggers a database or Kubernetes call.
+/// </summary>
+public sealed partial class GatewayRouteSource(
+    GatewayRouteTable table,
+    DeploymentQueries deployments,
+    DeploymentChanges changes,
+    ClusterConnection connection,
+    PodAddressing addressing,
+    GatewayMetrics metrics,
+    IOptions<KubernetesOptions> kubernetes,
+    IOptions<GatewayOptions> options,
+    TimeProvider time,
+    ILogger<GatewayRouteSource> logger) : BackgroundService
+{
+    private readonly Channel<bool> _refresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Dictionary<string, V1Pod>> _podsByNamespace = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PodEndpoint> _endpoints = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
+    private IReadOnlyList<Deployment> _deployments = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        changes.Changed += OnDeploymentChanged;
+        var watches = new List<Task>();
+        try
+        {
+            using var timer = new PeriodicTimer(options.Value.RouteRefreshInterval, time);
+            var tick = Task.Run(async () =>
+            {
+                while (await timer.WaitForNextTickAsync(stoppingToken))
+                {
+                    _refresh.Writer.TryWrite(true);
+                }
+            }, stoppingToken);
+
+            _refresh.Writer.TryWrite(true);
+            await foreach (var _ in _refresh.Reader.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    var rows = await deployments.ListDeploymentsAsync(stoppingToken);
+                    lock (_lock)
+                    {
+                        _deployments = rows;
+                    }
+
+                    foreach (var ns in kubernetes.Value.ManagedNamespaces.Concat(rows.Select(d => d.Namespace)).Distinct(StringComparer.Ordinal))
+                    {
+                        if (_watched.Add(ns))
+                        {
+                            watches.Add(WatchPodsAsync(ns, stoppingToken));
+                        }
+                    }
+
+                    Rebuild();
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception e)
+                {
+                    LogRefreshFailed(e.Message);
+                }
+            }
+
+            await tick.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            changes.Changed -= OnDeploymentChanged;
+            await Task.WhenAll(watches).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Re-reads the database now and rebuilds the table; for tests and for callers that just changed something.</summary>
+    public void RequestRefresh() => _refresh.Writer.TryWrite(true);
+
+    private void OnDeploymentChanged(DeploymentChanged change) => _refresh.Writer.TryWrite(true);
+
+    /// <summary>List, then watch from that list's resource version; on any end or error, list again (with back-off on errors).</summary>
+    private async Task WatchPodsAsync(string ns, CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(500);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var list = await connection.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: PortalLabels.ManagedSelector, cancellationToken: stoppingToken);
+                lock (_lock)
+                {
+                    _podsByNamespace[ns] = list.Items.ToDictionary(p => p.Name(), StringComparer.Ordinal);
+                }
+
+                Rebuild();
+                backoff = TimeSpan.FromMilliseconds(500);
+                var events = connection.Client.CoreV1.WatchListNamespacedPodAsync(
+                    ns, labelSelector: PortalLabels.ManagedSelector, resourceVersion: list.Metadata?.ResourceVersion, cancellationToken: stoppingToken);
+                await foreach (var (type, pod) in events.WithCancellation(stoppingToken))
+                {
+                    if (type is not (WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted) || pod?.Metadata?.Name is null)
+                    {
+                        continue;
+                    }
+
+                    lock (_lock)
+                    {
+                        var pods = _podsByNamespace[ns];
+                        if (type == WatchEventType.Deleted)
+                        {
+                            pods.Remove(pod.Name());
+                        }
+                        else
+                        {
+                            pods[pod.Name()] = pod;
+                        }
+                    }
+
+                    Rebuild();
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogWatchFailed(ns, e.Message);
+                await Task.Delay(backoff, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+        }
+    }
+
+    private void Rebuild()
+    {
+        GatewayRouteSnapshot snapshot;
+        lock (_lock)
+        {
+            var live = new HashSet<string>(StringComparer.Ordinal);
+            var routes = new List<DeploymentRoute>();
+            foreach (var deployment in _deployments.Where(d => d.DesiredState != DesiredState.Deleted).OrderBy(d => d.Name, StringComparer.Ordinal))
+            {
+                if (!EngineProfiles.TryGet(deployment.Framework, out var profile))
+                {
+                    continue;
+                }
+
+                var serving = deployment.DesiredState == DesiredState.Running
+                    && deployment.ObservedState is ObservedState.Ready or ObservedState.Degraded or ObservedState.Scaling;
+                var pods = serving ? ReadyPods(deployment, profile, live) : [];
+                routes.Add(new DeploymentRoute(
+                    deployment.Name, deployment.Namespace, deployment.Framework, ModelNameOf(deployment, profile),
+                    deployment.ObservedState.ToString(), deployment.CreatedAt, pods, metrics.For(deployment.Name, deployment.Framework)));
+            }
+
+            foreach (var gone in _endpoints.Keys.Where(k => !live.Contains(k)).ToList())
+            {
+                _endpoints.Remove(gone);
+            }
+
+            snapshot = new GatewayRouteSnapshot(routes, time.GetUtcNow());
+        }
+
+        table.Publish(snapshot);
+    }
+
+    private PodEndpoint[] ReadyPods(Deployment deployment, EngineProfile profile, HashSet<string> live)
+    {
+        if (!_podsByNamespace.TryGetValue(deployment.Namespace, out var pods))
+        {
+            return [];
+        }
+
+        var ready = new List<PodEndpoint>();
+        foreach (var pod in pods.Values.OrderBy(p => p.Name(), StringComparer.Ordinal))
+        {
+            if (pod.GetLabel(PortalLabels.Instance) != deployment.Name || !IsReady(pod))
+            {
+                continue;
+            }
+
+            // A pod of an earlier framework (during a change of engine) listens on its own port.
+            var podProfile = EngineProfiles.TryGet(pod.GetLabel(PortalLabels.Framework), out var own) ? own : profile;
+            var prefix = addressing.BaseUri(pod, podProfile.ContainerPort).ToString();
+            var key = $"{deployment.Namespace}/{pod.Name()}/{prefix}";
+            if (!_endpoints.TryGetValue(key, out var endpoint))
+            {
+                endpoint = new PodEndpoint(deployment.Namespace, pod.Name(), prefix, podProfile.OpenAiBasePath);
+                _endpoints[key] = endpoint;
+            }
+
+            live.Add(key);
+            ready.Add(endpoint);
+        }
+
+        return [.. ready];
+    }
+
+    /// <summary>The name clients use and the engine knows: the served name where the engine takes one, else the model (Ollama tags).</summary>
+    public static string ModelNameOf(Deployment deployment, EngineProfile profile) =>
+        profile.Supports(EngineOption.ServedModelName) ? deployment.Spec.EffectiveServedModelName : deployment.Model;
+
+    private static bool IsReady(V1Pod pod) =>
+        pod.Metadata.DeletionTimestamp is null
+        && !string.IsNullOrEmpty(pod.Status?.PodIP)
+        && pod.Status.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway routes: reading deployments failed: {Reason}")]
+    private partial void LogRefreshFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway routes: pod watch in namespace {Namespace} ended: {Reason}; listing again")]
+    private partial void LogWatchFailed(string @namespace, string reason);
+}
