@@ -8,6 +8,7 @@ builder.Services.AddPortalIdentity(builder.Configuration);
 builder.Services.AddPortalJobs(builder.Configuration);
 builder.Services.AddPortalHangfire(builder.Configuration);
 builder.Services.AddPortalUi();
+builder.Services.AddDeploymentUi();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalOperations();
 builder.Services.AddPortalGateway(builder.Configuration);
