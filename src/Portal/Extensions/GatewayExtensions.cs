@@ -1,4 +1,5 @@
 using Portal.Gateway;
+using Portal.Services.Playground;
 
 namespace Portal.Extensions;
 
@@ -20,6 +21,9 @@ public static class GatewayExtensions
         services.AddSingleton<GatewayClient>();
         services.AddSingleton<GatewayRouteSource>();
         services.AddHostedService(provider => provider.GetRequiredService<GatewayRouteSource>());
+        services.AddSingleton<MarkdownRenderer>();
+        services.AddSingleton<PlaygroundChat>();
+        services.AddTransient<PlaygroundSession>();
         return services;
     }
 
