@@ -35,13 +35,29 @@ public sealed partial class ReconcileJob(
     public const string RequestedBy = "reconcile";
     private static readonly SemaphoreSlim InProcess = new(1, 1);
 
+    /// <summary>
+    /// One pass. Passes in this process queue behind each other; a pass another portal replica is
+    /// running (shared job storage) makes this one skip, since that pass does the same work.
+    /// </summary>
     [AutomaticRetry(Attempts = 0)]
-    [DisableConcurrentExecution(timeoutInSeconds: 120)]
     public async Task<ReconcileResult> RunAsync(CancellationToken cancellationToken)
     {
         await InProcess.WaitAsync(cancellationToken);
         try
         {
+            using var connection = storage.GetConnection();
+            IDisposable acrossReplicas;
+            try
+            {
+                acrossReplicas = connection.AcquireDistributedLock("portal:reconcile", TimeSpan.FromSeconds(5));
+            }
+            catch (Hangfire.Storage.DistributedLockTimeoutException)
+            {
+                LogSkipped();
+                return new ReconcileResult(0, 0, 0, 0, TimeSpan.Zero);
+            }
+
+            using var held = acrossReplicas;
             for (var attempt = 1; ; attempt++)
             {
                 try
@@ -238,6 +254,9 @@ public sealed partial class ReconcileJob(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Reconciled {Deployments} deployments ({Changed} changed) with {ListCalls} list calls, enqueued {Enqueued}, in {Milliseconds} ms")]
     private partial void LogPass(int deployments, int changed, int listCalls, int enqueued, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped a reconcile pass: another replica is running one")]
+    private partial void LogSkipped();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Re-enqueued lost {Kind} of {Deployment} (job {JobId})")]
     private partial void LogRecovered(OperationKind kind, string deployment, string? jobId);

@@ -88,12 +88,17 @@ public static class PortalServiceExtensions
     {
         var options = configuration.GetSection(HangfireOptions.Section).Get<HangfireOptions>() ?? new HangfireOptions();
         services.AddOptions<HangfireOptions>().Bind(configuration.GetSection(HangfireOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        // The storage is this host's own singleton, not Hangfire's static JobStorage.Current, so
+        // several portal hosts in one process (the tests) never run each other's jobs.
+        services.AddSingleton<JobStorage>(_ => new InMemoryStorage(new InMemoryStorageOptions
+        {
+            MaxExpirationTime = TimeSpan.FromHours(6),
+            IdType = InMemoryStorageIdType.Guid, // an id from before a restart can never name a new job
+        }));
         services.AddHangfire(hangfire => hangfire
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            // Guid ids: a job id from before a restart can never name a new job by accident.
-            .UseInMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(6), IdType = InMemoryStorageIdType.Guid }));
+            .UseRecommendedSerializerSettings());
         if (options.ServerEnabled)
         {
             var reconcileInterval = configuration.GetSection("Reconcile").GetValue("Interval", TimeSpan.FromSeconds(15));
