@@ -40,6 +40,7 @@ public static class PortalJobsExtensions
         services.AddSingleton<JobScheduler>();
         services.AddSingleton<OperationLog>();
         services.AddSingleton<DeploymentMetrics>();
+        services.AddSingleton<ReconcileSignal>();
         services.AddTransient<ModelPuller>();
         services.AddTransient<DeploymentJobs>();
         services.AddTransient<ReconcileJob>();

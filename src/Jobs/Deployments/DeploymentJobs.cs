@@ -5,6 +5,7 @@ using Portal.Core.Deployments;
 using Portal.Core.Engines;
 using Portal.Core.Manifests;
 using Portal.Jobs.Cluster;
+using Portal.Jobs.Reconcile;
 
 namespace Portal.Jobs.Deployments;
 
@@ -22,6 +23,7 @@ public sealed partial class DeploymentJobs(
     ClusterWriter cluster,
     ClusterLimitsProvider limits,
     ModelPuller puller,
+    ReconcileSignal reconcile,
     IOptions<RenderOptions> renderOptions,
     IOptions<JobOptions> jobOptions,
     TimeProvider time,
@@ -136,6 +138,11 @@ public sealed partial class DeploymentJobs(
                     d.ObservedState = ObservedState.Failed;
                 }
             }, CancellationToken.None);
+        }
+        finally
+        {
+            // Whatever the outcome, the observed state should reflect it soon.
+            reconcile.Request();
         }
     }
 

@@ -10,40 +10,37 @@ namespace Portal.Jobs.Reconcile;
 
 /// <summary>
 /// Watches the managed pods and StatefulSets and runs a reconcile pass shortly after any of them
-/// changes, so a pod turning ready shows on the page within a second or two instead of at the
-/// next recurring pass. A burst of events costs one pass (debounce).
+/// changes (or a job asks for one through <see cref="ReconcileSignal"/>), so a pod turning ready
+/// shows on the page within a second or two instead of at the next recurring pass. A burst of
+/// events costs one pass (debounce).
 /// </summary>
 public sealed partial class ClusterWatcher(
     ClusterConnection connection,
+    ReconcileSignal signal,
     IServiceScopeFactory scopes,
     IOptions<KubernetesOptions> kubernetes,
     IOptions<ReconcileOptions> options,
     TimeProvider time,
     ILogger<ClusterWatcher> logger) : BackgroundService
 {
-    private readonly SemaphoreSlim _changed = new(0, 1);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.Watch)
-        {
-            return;
-        }
-
-        var watches = kubernetes.Value.ManagedNamespaces
-            .SelectMany(ns => new[] { WatchLoopAsync(ns, WatchPodsAsync, stoppingToken), WatchLoopAsync(ns, WatchStatefulSetsAsync, stoppingToken) })
-            .Append(ReconcileOnChangeAsync(stoppingToken))
-            .ToList();
+        var watches = options.Value.Watch
+            ? kubernetes.Value.ManagedNamespaces
+                .SelectMany(ns => new[] { WatchLoopAsync(ns, WatchPodsAsync, stoppingToken), WatchLoopAsync(ns, WatchStatefulSetsAsync, stoppingToken) })
+                .ToList()
+            : [];
+        watches.Add(ReconcileOnRequestAsync(stoppingToken));
         await Task.WhenAll(watches);
     }
 
-    private async Task ReconcileOnChangeAsync(CancellationToken stoppingToken)
+    private async Task ReconcileOnRequestAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await _changed.WaitAsync(stoppingToken);
+                await signal.WaitAsync(stoppingToken);
                 await Task.Delay(options.Value.WatchDebounce, time, stoppingToken);
                 await using var scope = scopes.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<ReconcileJob>().RunAsync(stoppingToken);
@@ -56,18 +53,6 @@ public sealed partial class ClusterWatcher(
             {
                 LogPassFailed(e.Message);
             }
-        }
-    }
-
-    private void Signal()
-    {
-        try
-        {
-            _changed.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // A pass is already due.
         }
     }
 
@@ -100,7 +85,7 @@ public sealed partial class ClusterWatcher(
             ns, labelSelector: PortalLabels.ManagedSelector, cancellationToken: stoppingToken);
         await foreach (var _ in events)
         {
-            Signal();
+            signal.Request();
         }
     }
 
@@ -110,7 +95,7 @@ public sealed partial class ClusterWatcher(
             ns, labelSelector: PortalLabels.ManagedSelector, cancellationToken: stoppingToken);
         await foreach (var _ in events)
         {
-            Signal();
+            signal.Request();
         }
     }
 

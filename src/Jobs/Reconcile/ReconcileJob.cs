@@ -35,6 +35,9 @@ public sealed partial class ReconcileJob(
     public const string RequestedBy = "reconcile";
     private static readonly SemaphoreSlim InProcess = new(1, 1);
 
+    /// <summary>After a job for a revision failed, reconcile waits this long before trying that revision again.</summary>
+    private static readonly TimeSpan FailureBackoff = TimeSpan.FromMinutes(2);
+
     /// <summary>
     /// One pass. Passes in this process queue behind each other; a pass another portal replica is
     /// running (shared job storage) makes this one skip, since that pass does the same work.
@@ -85,6 +88,14 @@ public sealed partial class ReconcileJob(
             .Where(o => o.Outcome == OperationOutcome.Pending || o.Outcome == OperationOutcome.Running)
             .ToListAsync(cancellationToken);
         var inFlight = openOperations.GroupBy(o => o.DeploymentId).ToDictionary(g => g.Key, g => InFlightOf(g));
+        var failedSince = time.GetUtcNow() - FailureBackoff;
+        var recentFailures = (await db.Operations.AsNoTracking()
+                .Where(o => o.Outcome == OperationOutcome.Failed)
+                .Select(o => new { o.DeploymentId, o.Revision, o.Kind, o.FinishedAt })
+                .ToListAsync(cancellationToken))
+            .Where(o => o.FinishedAt > failedSince)
+            .Select(o => (o.DeploymentId, o.Revision))
+            .ToHashSet();
         var namespaces = kubernetes.Value.ManagedNamespaces.Union(deployments.Select(d => d.Namespace)).Distinct().ToList();
 
         var snapshot = await reader.ReadAsync(namespaces, cancellationToken);
@@ -106,12 +117,19 @@ public sealed partial class ReconcileJob(
             }
 
             var observation = ObservedStateEvaluator.Evaluate(deployment, objects, flight);
+            var failedRecently = recentFailures.Contains((deployment.Id, deployment.Revision));
+            if (failedRecently && !flight.Any && observation.State == ObservedState.Deploying)
+            {
+                // The job for this revision failed and says why in LastError; until the retry, that is the state.
+                observation = observation with { State = ObservedState.Failed };
+            }
+
             if (Apply(deployment, observation, now))
             {
                 changed.Add(deployment);
             }
 
-            if (FollowUp(deployment, observation, flight, now) is { } follow)
+            if (!failedRecently && FollowUp(deployment, observation, flight, now) is { } follow)
             {
                 newOperations.Add(follow);
             }
