@@ -1,3 +1,4 @@
+using Portal.Components.Deployments.Dialogs;
 using Portal.Jobs.Cluster;
 using Portal.Services.Deployments;
 using Portal.Services.Wizard;
@@ -12,6 +13,7 @@ public static class DeploymentUiExtensions
         services.AddSingleton<DeploymentInspector>();
         services.AddSingleton<DeploymentManifests>();
         services.AddScoped<DeploymentActions>();
+        services.AddScoped<DeploymentActionFlow>();
         services.AddScoped<DeployWizard>();
         services.AddScoped<WizardDraftStore>();
         return services;

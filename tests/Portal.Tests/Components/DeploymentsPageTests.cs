@@ -31,6 +31,7 @@ public sealed class DeploymentsPageTests : BunitContext
 
         Services.AddDbContextFactory<PortalDb>(o => o.UsePortalSqlite($"Data Source={path}"));
         Services.AddSingleton<DeploymentQueries>();
+        Services.AddSingleton<DeploymentChanges>();
         Services.AddSingleton(TimeProvider.System);
         _auth = AddAuthorization();
     }

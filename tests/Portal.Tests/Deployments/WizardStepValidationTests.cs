@@ -10,7 +10,7 @@ using Portal.Services.Wizard;
 namespace Portal.Tests.Deploying;
 
 /// <summary>The wizard refuses to move on while a step has problems, and says what is wrong next to the field.</summary>
-public sealed class WizardStepValidationTests(SimulatorFixture simulator) : WizardTestContext(simulator), IClassFixture<SimulatorFixture>
+public sealed class WizardStepValidationTests(SimulatorFixture simulator) : DeploymentUiTestContext(simulator), IClassFixture<SimulatorFixture>
 {
     [Fact]
     public void Next_without_a_framework_says_one_is_required_and_stays_on_the_step()

@@ -31,9 +31,9 @@ public sealed class SimulatorFixture : IAsyncLifetime
 /// bUnit with the portal's real services behind the wizard and deployment pages: SQLite, the deployment
 /// commands (jobs go to in-memory Hangfire storage, no server runs them), and the simulated cluster.
 /// </summary>
-public abstract class WizardTestContext : BunitContext
+public abstract class DeploymentUiTestContext : BunitContext
 {
-    protected WizardTestContext(SimulatorFixture simulator)
+    protected DeploymentUiTestContext(SimulatorFixture simulator)
     {
         Simulator = simulator.Cluster;
         JSInterop.Mode = JSRuntimeMode.Loose;
