@@ -3,6 +3,9 @@ using Portal.Benchmarks;
 
 // Usage: dotnet run -c Release --project tests/Benchmarks -- [name ...]
 // With no name, lists the benchmarks. Each prints its figures (both sides of a comparison in one run).
+// Fixtures find files next to the executable (the test host's app manifest, for one), whatever the caller's folder.
+Directory.SetCurrentDirectory(AppContext.BaseDirectory);
+
 var all = Assembly.GetExecutingAssembly().GetTypes()
     .Where(t => typeof(IBenchmark).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
     .Select(t => (IBenchmark)Activator.CreateInstance(t)!)
