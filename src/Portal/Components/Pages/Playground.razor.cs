@@ -289,8 +289,8 @@ public sealed partial class Playground : IAsyncDisposable
     {
         Routes.Changed -= OnRoutesChanged;
         Session.Stop();
+        // Cancelled, not disposed: a render loop may still be reading the token as the circuit goes.
         _disposed.Cancel();
-        _disposed.Dispose();
         return ValueTask.CompletedTask;
     }
 }
