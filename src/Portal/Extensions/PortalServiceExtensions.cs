@@ -21,6 +21,8 @@ public static class PortalServiceExtensions
         var connectionString = configuration.GetConnectionString("Portal") ?? PortalDatabase.DefaultSqliteConnectionString;
         services.AddDbContextFactory<PortalDb>(options => options.UsePortalSqlite(connectionString));
         services.AddSingleton<DeploymentQueries>();
+        services.AddOptions<LiveUpdateOptions>().Bind(configuration.GetSection(LiveUpdateOptions.Section));
+        services.AddHostedService<DeploymentChangePoller>();
         return services;
     }
 
