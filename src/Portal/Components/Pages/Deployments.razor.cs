@@ -39,7 +39,7 @@ public sealed partial class Deployments : IAsyncDisposable
     private static string? Problem(DeploymentSummary row) =>
         row.LastError ?? (row.State is ObservedState.Pending or ObservedState.Failed or ObservedState.Degraded ? row.LastEvent : null);
 
-    private void OnChanged(DeploymentChanged change) => _ = RefreshAsync();
+    private void OnChanged(DeploymentChanged change) => _ = InvokeAsync(RefreshAsync);
 
     private async Task RefreshAsync()
     {

@@ -29,11 +29,11 @@ public static class WizardSteps
 
     public static string Subtitle(WizardStep step) => step switch
     {
-        WizardStep.Framework => "Which engine serves the model",
-        WizardStep.Model => "What to serve, and its name",
-        WizardStep.Resources => "GPUs, memory and context",
-        WizardStep.Scaling => "Replicas, network, cache, token",
-        WizardStep.Advanced => "Engine options and arguments",
+        WizardStep.Framework => "vLLM, SGLang or Ollama",
+        WizardStep.Model => "Catalog or any id",
+        WizardStep.Resources => "GPUs and memory",
+        WizardStep.Scaling => "Replicas, cache, token",
+        WizardStep.Advanced => "Engine options",
         WizardStep.Review => "Check and deploy",
         _ => "",
     };

@@ -1,0 +1,185 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+using Portal.Auth;
+using Portal.Components.Deployments.Dialogs;
+using Portal.Core.Data;
+using Portal.Core.Deployments;
+using Portal.Jobs.Cluster;
+using Portal.Services.Deployments;
+
+namespace Portal.Components.Pages;
+
+/// <summary>
+/// One deployment, live: the stored state re-read on every DeploymentChanges signal for it, and its
+/// pods and events re-read from the cluster every few seconds while the page is open.
+/// </summary>
+public sealed partial class DeploymentDetails : IAsyncDisposable
+{
+    /// <summary>How often pods and events are read from the cluster while the page is open.</summary>
+    public static readonly TimeSpan ClusterRefreshInterval = TimeSpan.FromSeconds(3);
+
+    private readonly CancellationTokenSource _disposed = new();
+    private CoalescingRefresh? _refresh;
+    private ITimer? _timer;
+    private Deployment? _deployment;
+    private IReadOnlyList<Operation> _operations = [];
+    private IReadOnlyList<PodInfo>? _pods;
+    private IReadOnlyList<EventInfo>? _events;
+    private string? _podsError;
+    private bool _loaded;
+    private bool _wasDeleted;
+    private bool _canOperate;
+    private bool _isAdmin;
+    private int _tab;
+    private List<BreadcrumbItem> _breadcrumbs = [];
+
+    [Parameter]
+    public string Name { get; set; } = "";
+
+    [Inject]
+    public required DeploymentQueries Queries { get; init; }
+
+    [Inject]
+    public required DeploymentChanges Changes { get; init; }
+
+    [Inject]
+    public required DeploymentInspector Inspector { get; init; }
+
+    [Inject]
+    public required DeploymentManifests Manifests { get; init; }
+
+    [Inject]
+    public required DeploymentActionFlow Actions { get; init; }
+
+    [Inject]
+    public required IAuthorizationService Authorization { get; init; }
+
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
+    [Inject]
+    public required TimeProvider Time { get; init; }
+
+    [CascadingParameter]
+    public Task<AuthenticationState>? AuthenticationState { get; set; }
+
+    private int RunningOperations => _operations.Count(o => o.Outcome is OperationOutcome.Pending or OperationOutcome.Running);
+
+    private int Warnings => _events?.Count(e => e.IsWarning) ?? 0;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        _breadcrumbs = [new("Deployments", "deployments"), new(Name, null, disabled: true)];
+        var user = await UserAsync();
+        _canOperate = (await Authorization.AuthorizeAsync(user, PortalPolicies.Operate)).Succeeded;
+        _isAdmin = (await Authorization.AuthorizeAsync(user, PortalPolicies.Admin)).Succeeded;
+        _refresh ??= new CoalescingRefresh(async ct =>
+        {
+            await LoadAsync(ct);
+            await InvokeAsync(StateHasChanged);
+        });
+
+        await LoadAsync(_disposed.Token);
+        _loaded = true;
+        if (RendererInfo.IsInteractive && _timer is null)
+        {
+            Changes.Changed += OnChanged;
+            _timer = Time.CreateTimer(_ => _ = InvokeAsync(RefreshAsync), null, ClusterRefreshInterval, ClusterRefreshInterval);
+        }
+    }
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var deployment = await Queries.FindAsync(Name, cancellationToken);
+        _wasDeleted |= deployment is null && _deployment is not null;
+        _deployment = deployment;
+        if (deployment is null)
+        {
+            _pods = null;
+            _events = null;
+            return;
+        }
+
+        _operations = await Queries.OperationsAsync(Name, 50, cancellationToken);
+        if (!RendererInfo.IsInteractive)
+        {
+            return; // the prerender shows the stored state; the cluster is read once the circuit is live
+        }
+
+        try
+        {
+            var pods = Inspector.PodsAsync(deployment.Namespace, deployment.Name, cancellationToken);
+            var events = Inspector.EventsAsync(deployment.Namespace, deployment.Name, cancellationToken);
+            _pods = await pods;
+            _events = await events;
+            _podsError = null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _podsError = $"The cluster cannot be read now: {ClusterFailure.Describe(e)}";
+            _pods ??= [];
+            _events ??= [];
+        }
+    }
+
+    private void OnChanged(DeploymentChanged change)
+    {
+        // A removed row is published with an empty name.
+        if (change.Name == Name || change.Name.Length == 0 || change.DeploymentId == _deployment?.Id)
+        {
+            _ = InvokeAsync(RefreshAsync);
+        }
+    }
+
+    private async Task RefreshAsync()
+    {
+        try
+        {
+            await _refresh!.RequestAsync(_disposed.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // The page was closed meanwhile.
+        }
+    }
+
+    private async Task ScaleAsync() => await RunAsync((user, target) => Actions.ScaleAsync(user, target, _disposed.Token));
+
+    private async Task StopAsync() => await RunAsync((user, target) => Actions.StopAsync(user, target, _disposed.Token));
+
+    private async Task StartAsync() => await RunAsync((user, target) => Actions.StartAsync(user, target, _disposed.Token));
+
+    private async Task DeleteAsync() => await RunAsync((user, target) => Actions.DeleteAsync(user, target, _disposed.Token));
+
+    /// <summary>Runs an action for the signed-in user (the service checks the role again) and re-reads the page.</summary>
+    private async Task RunAsync(Func<ClaimsPrincipal, ActionTarget, Task<bool>> action)
+    {
+        if (_deployment is null || !_canOperate)
+        {
+            return;
+        }
+
+        if (await action(await UserAsync(), ActionTarget.From(_deployment)))
+        {
+            await RefreshAsync();
+        }
+    }
+
+    private async Task<ClaimsPrincipal> UserAsync() =>
+        AuthenticationState is null ? new ClaimsPrincipal() : (await AuthenticationState).User;
+
+    public async ValueTask DisposeAsync()
+    {
+        Changes.Changed -= OnChanged;
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync();
+        }
+
+        await _disposed.CancelAsync();
+        _disposed.Dispose();
+    }
+}
