@@ -12,6 +12,7 @@ builder.Services.AddDeploymentUi();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalOperations();
 builder.Services.AddPortalGateway(builder.Configuration);
+builder.Services.AddPortalDashboard(builder.Configuration);
 
 var app = builder.Build();
 

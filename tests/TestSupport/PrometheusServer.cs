@@ -123,21 +123,30 @@ public sealed class PrometheusServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs an instant query with a plain HttpClient and returns the result array (for fixtures and waits).</summary>
-    public async Task<JsonArray> QueryAsync(string promql, CancellationToken cancellationToken = default)
+    /// <summary>Runs an instant query (now, or at <paramref name="at"/>) with a plain HttpClient and returns the result array (for fixtures and waits).</summary>
+    public async Task<JsonArray> QueryAsync(string promql, CancellationToken cancellationToken = default, DateTimeOffset? at = null)
     {
-        using var response = await _http.PostAsync("api/v1/query", new FormUrlEncodedContent([new("query", promql)]), cancellationToken);
+        var form = new List<KeyValuePair<string, string>> { new("query", promql) };
+        if (at is { } time)
+        {
+            form.Add(new("time", (time.ToUnixTimeMilliseconds() / 1000.0).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        using var response = await _http.PostAsync("api/v1/query", new FormUrlEncodedContent(form), cancellationToken);
         var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!;
         return json["data"]?["result"]?.AsArray() ?? throw new InvalidOperationException($"query failed: {json}");
     }
 
-    /// <summary>Polls <paramref name="promql"/> until it returns at least <paramref name="atLeast"/> series.</summary>
-    public async Task<JsonArray> WaitForSeriesAsync(string promql, int atLeast = 1, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Polls <paramref name="promql"/> until it returns at least <paramref name="atLeast"/> series, evaluated
+    /// <paramref name="ago"/> before now when given (so the data is old enough for range queries on a coarser step).
+    /// </summary>
+    public async Task<JsonArray> WaitForSeriesAsync(string promql, int atLeast = 1, TimeSpan? timeout = null, CancellationToken cancellationToken = default, TimeSpan? ago = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
-            var result = await QueryAsync(promql, cancellationToken);
+            var result = await QueryAsync(promql, cancellationToken, ago is { } lag ? DateTimeOffset.UtcNow - lag : null);
             if (result.Count >= atLeast)
             {
                 return result;

@@ -202,13 +202,14 @@ public sealed class MetricCatalog
     ]);
 
     /// <summary>
-    /// Which of the catalog's per-deployment metric names Prometheus holds for each deployment now
-    /// (<c>__name__</c> and <c>deployment</c> on each series): the answer to "why is this chart empty".
+    /// Which of the catalog's per-deployment metric names Prometheus holds for each deployment now, with the largest
+    /// value (<c>__name__</c> and <c>deployment</c> on each series): the answer to "why is this chart empty". A counter
+    /// that exists at 0 (the gateway creates its series for every route) means "never served since start".
     /// </summary>
     public string PresenceQuery(MetricScope scope)
     {
         var names = PresenceNames();
-        return $"group by (__name__, deployment) ({{__name__=~\"{string.Join("|", names)}\", {scope.Selector()}}})";
+        return $"max by (__name__, deployment) ({{__name__=~\"{string.Join("|", names)}\", {scope.Selector()}}})";
     }
 
     /// <summary>Every name <see cref="PresenceQuery"/> asks about.</summary>
