@@ -41,6 +41,7 @@ public static class PortalJobsExtensions
         services.AddSingleton<OperationLog>();
         services.AddSingleton<DeploymentMetrics>();
         services.AddSingleton<ReconcileSignal>();
+        services.AddSingleton<ReconcileGate>();
         services.AddTransient<ModelPuller>();
         services.AddTransient<DeploymentJobs>();
         services.AddTransient<ReconcileJob>();

@@ -53,6 +53,7 @@ internal sealed class OperationConfiguration : IEntityTypeConfiguration<Operatio
         entity.Property(o => o.JobId).HasMaxLength(64);
         entity.Property(o => o.Parameters).HasMaxLength(1024);
         entity.Property(o => o.Message).HasMaxLength(4096);
+        entity.Property(o => o.Reason).HasMaxLength(2048);
     }
 }
 

@@ -12,6 +12,9 @@ public sealed class Operation
 
     public OperationKind Kind { get; set; }
 
+    /// <summary>Why the operation was started when no person asked for it (drift, lost work), in words.</summary>
+    public string? Reason { get; set; }
+
     /// <summary>Details of the request, for example the replica count of a scale.</summary>
     public string? Parameters { get; set; }
 

@@ -26,6 +26,7 @@ public sealed partial class ReconcileJob(
     JobStorage storage,
     DeploymentChanges changes,
     DeploymentMetrics metrics,
+    ReconcileGate gate,
     IOptions<KubernetesOptions> kubernetes,
     IOptions<ReconcileOptions> options,
     TimeProvider time,
@@ -33,7 +34,6 @@ public sealed partial class ReconcileJob(
 {
     public const string RecurringJobId = "reconcile";
     public const string RequestedBy = "reconcile";
-    private static readonly SemaphoreSlim InProcess = new(1, 1);
 
     /// <summary>After a job for a revision failed, reconcile waits this long before trying that revision again.</summary>
     private static readonly TimeSpan FailureBackoff = TimeSpan.FromMinutes(2);
@@ -45,7 +45,7 @@ public sealed partial class ReconcileJob(
     [AutomaticRetry(Attempts = 0)]
     public async Task<ReconcileResult> RunAsync(CancellationToken cancellationToken)
     {
-        await InProcess.WaitAsync(cancellationToken);
+        await gate.Passes.WaitAsync(cancellationToken);
         try
         {
             using var connection = storage.GetConnection();
@@ -75,7 +75,7 @@ public sealed partial class ReconcileJob(
         }
         finally
         {
-            InProcess.Release();
+            gate.Passes.Release();
         }
     }
 
@@ -210,7 +210,7 @@ public sealed partial class ReconcileJob(
         return null;
     }
 
-    private static Operation NewOperation(Deployment d, OperationKind kind, DateTimeOffset now, string message) => new()
+    private static Operation NewOperation(Deployment d, OperationKind kind, DateTimeOffset now, string reason) => new()
     {
         DeploymentId = d.Id,
         DeploymentName = d.Name,
@@ -218,7 +218,7 @@ public sealed partial class ReconcileJob(
         Revision = d.Revision,
         RequestedBy = RequestedBy,
         RequestedAt = now,
-        Message = message,
+        Reason = reason,
     };
 
     /// <summary>Open operations whose Hangfire job no longer exists (in-memory storage after a restart) are enqueued again.</summary>
@@ -234,7 +234,7 @@ public sealed partial class ReconcileJob(
             }
 
             operation.Outcome = OperationOutcome.Pending;
-            operation.Message = $"re-enqueued by reconcile: job {operation.JobId ?? "(none)"} was lost";
+            operation.Reason = string.Join("; ", new[] { operation.Reason, $"re-enqueued by reconcile: job {operation.JobId ?? "(none)"} was lost" }.OfType<string>());
             lost.Add(operation);
             LogRecovered(operation.Kind, operation.DeploymentName, operation.JobId);
         }
@@ -278,4 +278,10 @@ public sealed partial class ReconcileJob(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Re-enqueued lost {Kind} of {Deployment} (job {JobId})")]
     private partial void LogRecovered(OperationKind kind, string deployment, string? jobId);
+}
+
+/// <summary>Serialises the reconcile passes of one portal host (a singleton, so hosts sharing a process do not block each other).</summary>
+public sealed class ReconcileGate
+{
+    public SemaphoreSlim Passes { get; } = new(1, 1);
 }

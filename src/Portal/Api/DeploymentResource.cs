@@ -70,13 +70,14 @@ public sealed record OperationResource(
     DateTimeOffset RequestedAt,
     string Outcome,
     int Attempts,
+    string? Reason,
     string? Message,
     string? JobId,
     DateTimeOffset? FinishedAt)
 {
     public static OperationResource From(Operation o) => new(
         o.Id, o.Kind.ToString().ToLowerInvariant(), o.Revision, o.RequestedBy, o.RequestedAt,
-        o.Outcome.ToString().ToLowerInvariant(), o.Attempts, o.Message, o.JobId, o.FinishedAt);
+        o.Outcome.ToString().ToLowerInvariant(), o.Attempts, o.Reason, o.Message, o.JobId, o.FinishedAt);
 }
 
 public sealed record CreateApiKeyRequest(string? Name);

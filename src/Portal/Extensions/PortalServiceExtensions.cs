@@ -1,4 +1,5 @@
 using Hangfire;
+using Hangfire.AspNetCore;
 using Hangfire.InMemory;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -97,7 +98,11 @@ public static class PortalServiceExtensions
             MaxExpirationTime = TimeSpan.FromHours(6),
             IdType = InMemoryStorageIdType.Guid, // an id from before a restart can never name a new job
         }));
-        services.AddHangfire(hangfire => hangfire
+        // Likewise the activator: jobs resolve their services from this host, never from another
+        // host's container through Hangfire's static JobActivator.Current.
+        services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire((provider, hangfire) => hangfire
+            .UseLogProvider(new HangfireLogProvider(provider.GetRequiredService<ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings());

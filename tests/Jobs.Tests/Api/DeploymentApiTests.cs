@@ -145,6 +145,32 @@ public sealed class DeploymentApiTests : IAsyncLifetime
         Assert.Equal(2, current.Revision);
     }
 
+    [Fact]
+    public async Task Objects_deleted_or_changed_outside_the_portal_are_reapplied_or_reported_by_policy()
+    {
+        await _api.PostAsJsonAsync("/api/v1/deployments",
+            new { name = "healed", @namespace = "default", framework = "vllm", model = "Qwen/Qwen2.5-7B-Instruct", replicas = 1, gpusPerReplica = 1 }, Ct);
+        await _api.PostAsJsonAsync("/api/v1/deployments",
+            new { name = "watched", @namespace = "default", framework = "vllm", model = "Qwen/Qwen2.5-7B-Instruct", replicas = 1, gpusPerReplica = 1, driftPolicy = "report" }, Ct);
+        await _env.WaitForDeploymentAsync("healed", d => d.State == "ready", cancellationToken: Ct);
+        await _env.WaitForDeploymentAsync("watched", d => d.State == "ready", cancellationToken: Ct);
+
+        await _cluster.CoreV1.DeleteNamespacedServiceAsync("healed", "default", cancellationToken: Ct);
+        await _cluster.AppsV1.PatchNamespacedStatefulSetScaleAsync(
+            new V1Patch(new { spec = new { replicas = 2 } }, V1Patch.PatchType.MergePatch), "watched", "default", cancellationToken: Ct);
+
+        await WaitUntilAsync(async () =>
+            (await _cluster.CoreV1.ListNamespacedServiceAsync("default", fieldSelector: "metadata.name=healed", cancellationToken: Ct)).Items.Count == 1);
+        var reported = await _env.WaitForDeploymentAsync("watched", d => d.Drift is not null, cancellationToken: Ct);
+        Assert.Equal("the StatefulSet has 2 replicas, the portal wants 1", reported.Drift);
+        Assert.Equal(2, (await _cluster.AppsV1.ReadNamespacedStatefulSetAsync("watched", "default", cancellationToken: Ct)).Spec.Replicas);
+        await WaitUntilAsync(async () =>
+        {
+            var healedLog = await _api.GetFromJsonAsync<List<OperationRow>>("/api/v1/deployments/healed/operations", Ct);
+            return healedLog!.Any(o => o.Kind == "reconcile" && o.Reason!.Contains("the Service is missing", StringComparison.Ordinal) && o.Outcome == "succeeded");
+        });
+    }
+
     private async Task AssertPodsAsync(string name, int expected) =>
         await WaitUntilAsync(async () =>
         {
@@ -172,5 +198,5 @@ public sealed class DeploymentApiTests : IAsyncLifetime
         await _env.DisposeAsync();
     }
 
-    private sealed record OperationRow(string Kind, string Outcome, int Attempts, string? Message);
+    private sealed record OperationRow(string Kind, string Outcome, int Attempts, string? Message, string? Reason);
 }
