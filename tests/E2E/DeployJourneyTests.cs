@@ -52,7 +52,7 @@ public sealed class DeployJourneyTests(BrowserFixture browser, DeployJourneyFixt
         await Expect(page.Locator("#framework-vllm")).ToBeVisibleAsync();
         await ShotAsync(page, "wizard-1-framework-light");
         await page.ClickAsync("#framework-vllm");
-        await Expect(page.Locator("#framework-vllm")).ToHaveAttributeAsync("aria-checked", "true");
+        await Expect(page.Locator("#framework-vllm")).ToHaveAttributeAsync("aria-pressed", "true");
         await NextAsync(page, "Model");
 
         // 2 Model: pick from the catalog, then name it
@@ -162,7 +162,7 @@ public sealed class DeployJourneyTests(BrowserFixture browser, DeployJourneyFixt
         await PortalPages.WaitForInteractiveAsync(page);
 
         await page.ClickAsync("#framework-ollama");
-        await Expect(page.Locator("#framework-ollama")).ToHaveAttributeAsync("aria-checked", "true");
+        await Expect(page.Locator("#framework-ollama")).ToHaveAttributeAsync("aria-pressed", "true");
         await ShotAsync(page, "wizard-1-framework-dark");
         await NextAsync(page, "Model");
         await page.FillAsync("#catalog-search", "qwen2.5:1.5b");

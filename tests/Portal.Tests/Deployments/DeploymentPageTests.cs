@@ -8,6 +8,7 @@ using Portal.Core.Deployments;
 namespace Portal.Tests.Deploying;
 
 /// <summary>The deployment page: the problem shown prominently, pull progress, role-dependent actions, live removal.</summary>
+[Collection(DeploymentUiCollection.Name)]
 public sealed class DeploymentPageTests(SimulatorFixture simulator) : DeploymentUiTestContext(simulator), IClassFixture<SimulatorFixture>
 {
     private const string FailedScheduling =

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using MudBlazor;
 using MudBlazor.Services;
 using Portal.Core.Data;
@@ -25,6 +26,13 @@ public sealed class SimulatorFixture : IAsyncLifetime
         Cluster = await SimulatedCluster.StartAsync(PortalOnSimulator.FastSimulator, Xunit.TestContext.Current.CancellationToken);
 
     public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+/// <summary>The deployment UI tests share Hangfire's static log provider: they run after the parallel tests, one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class DeploymentUiCollection
+{
+    public const string Name = "Deployment UI";
 }
 
 /// <summary>
@@ -50,7 +58,12 @@ public abstract class DeploymentUiTestContext : BunitContext
         Services.AddLogging();
         Services.AddDbContextFactory<PortalDb>(o => o.UsePortalSqlite($"Data Source={databasePath}"));
         Services.AddSingleton<DeploymentQueries>();
-        Services.AddHangfire(h => h.UseInMemoryStorage(new InMemoryStorageOptions { IdType = InMemoryStorageIdType.Guid }));
+        // Jobs are stored, not run. Hangfire logs through a static provider that every portal started by another
+        // test class points at its own LoggerFactory, disposed with it: these classes run alone (see the collection)
+        // and point it at a factory that is never disposed.
+        GlobalConfiguration.Configuration.UseLogProvider(new Hangfire.AspNetCore.AspNetCoreLogProvider(NullLoggerFactory.Instance));
+        Services.AddSingleton<IBackgroundJobClient>(
+            new BackgroundJobClient(new InMemoryStorage(new InMemoryStorageOptions { IdType = InMemoryStorageIdType.Guid })));
         Services.AddPortalJobs(configuration);
         Services.AddDeploymentUi();
         Auth = AddAuthorization();

@@ -9,6 +9,7 @@ using Portal.Services.Deployments;
 namespace Portal.Tests.Deploying;
 
 /// <summary>The deployments list: filters, search, live states, and row actions only for Operators.</summary>
+[Collection(DeploymentUiCollection.Name)]
 public sealed class DeploymentsListTests(SimulatorFixture simulator) : DeploymentUiTestContext(simulator), IClassFixture<SimulatorFixture>
 {
     [Fact]

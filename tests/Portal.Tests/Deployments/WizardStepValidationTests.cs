@@ -10,6 +10,7 @@ using Portal.Services.Wizard;
 namespace Portal.Tests.Deploying;
 
 /// <summary>The wizard refuses to move on while a step has problems, and says what is wrong next to the field.</summary>
+[Collection(DeploymentUiCollection.Name)]
 public sealed class WizardStepValidationTests(SimulatorFixture simulator) : DeploymentUiTestContext(simulator), IClassFixture<SimulatorFixture>
 {
     [Fact]

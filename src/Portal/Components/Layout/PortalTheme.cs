@@ -33,6 +33,11 @@ public static class PortalTheme
             Info = "#38bdf8",
             Warning = "#fbbf24",
             Error = "#f87171",
+            // The dark palette's state colours are light: dark text on them stays readable (filled chips, snackbars).
+            SuccessContrastText = "#052e16",
+            InfoContrastText = "#082f49",
+            WarningContrastText = "#451a03",
+            ErrorContrastText = "#450a0a",
         },
         Typography = new Typography
         {

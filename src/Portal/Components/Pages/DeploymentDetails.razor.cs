@@ -91,6 +91,7 @@ public sealed partial class DeploymentDetails : IAsyncDisposable
         }
     }
 
+    /// <summary>The stored deployment first (state, replicas, pull: shown at once), then the pods and events from the cluster.</summary>
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
         var deployment = await Queries.FindAsync(Name, cancellationToken);
@@ -107,6 +108,11 @@ public sealed partial class DeploymentDetails : IAsyncDisposable
         if (!RendererInfo.IsInteractive)
         {
             return; // the prerender shows the stored state; the cluster is read once the circuit is live
+        }
+
+        if (_loaded)
+        {
+            StateHasChanged();
         }
 
         try

@@ -29,10 +29,10 @@ public static class WizardSteps
 
     public static string Subtitle(WizardStep step) => step switch
     {
-        WizardStep.Framework => "vLLM, SGLang or Ollama",
+        WizardStep.Framework => "The engine",
         WizardStep.Model => "Catalog or any id",
         WizardStep.Resources => "GPUs and memory",
-        WizardStep.Scaling => "Replicas, cache, token",
+        WizardStep.Scaling => "Replicas and cache",
         WizardStep.Advanced => "Engine options",
         WizardStep.Review => "Check and deploy",
         _ => "",
