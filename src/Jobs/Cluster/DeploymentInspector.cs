@@ -45,8 +45,12 @@ public sealed record NodeGpus(string Node, string? GpuProduct, long? GpuMemoryMi
     public int Free => Math.Max(0, Gpus - InUse);
 }
 
-/// <summary>The GPU capacity of the cluster; <see cref="Reachable"/> is false when the nodes could not be read.</summary>
-public sealed record ClusterCapacity(IReadOnlyList<NodeGpus> Nodes, bool Reachable)
+/// <summary>
+/// The GPU capacity of the cluster; <see cref="Reachable"/> is false when the nodes could not be read.
+/// <see cref="AllNamespaces"/> is false when only the managed namespaces' pods could be counted (namespace-scoped
+/// RBAC): GPUs held in other namespaces then look free.
+/// </summary>
+public sealed record ClusterCapacity(IReadOnlyList<NodeGpus> Nodes, bool Reachable, bool AllNamespaces = true)
 {
     public static ClusterCapacity Unknown { get; } = new([], false);
 
@@ -68,7 +72,10 @@ public sealed record ClusterCapacity(IReadOnlyList<NodeGpus> Nodes, bool Reachab
 /// events about its objects, and pod logs; plus the cluster's GPU capacity for the deploy wizard.
 /// Read-only: every change goes through the deployment commands and jobs.
 /// </summary>
-public sealed partial class DeploymentInspector(ClusterConnection connection, ILogger<DeploymentInspector> logger)
+public sealed partial class DeploymentInspector(
+    ClusterConnection connection,
+    Microsoft.Extensions.Options.IOptions<KubernetesOptions> options,
+    ILogger<DeploymentInspector> logger)
 {
     private IKubernetes Client => connection.Client;
 
@@ -145,8 +152,8 @@ public sealed partial class DeploymentInspector(ClusterConnection connection, IL
         try
         {
             var nodes = await Client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken);
-            var pods = await Client.CoreV1.ListPodForAllNamespacesAsync(cancellationToken: cancellationToken);
-            var inUse = pods.Items
+            var (pods, allNamespaces) = await PodsHoldingGpusAsync(cancellationToken);
+            var inUse = pods
                 .Where(p => p.Spec?.NodeName is { Length: > 0 } && p.Status?.Phase is not ("Succeeded" or "Failed"))
                 .GroupBy(p => p.Spec.NodeName)
                 .ToDictionary(g => g.Key, g => g.Sum(GpusOf));
@@ -160,12 +167,31 @@ public sealed partial class DeploymentInspector(ClusterConnection connection, IL
                 .Where(n => n.Gpus > 0)
                 .OrderBy(n => n.Node, StringComparer.Ordinal)
                 .ToList();
-            return new ClusterCapacity(list, true);
+            return new ClusterCapacity(list, true, allNamespaces);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogCapacityUnreadable(ClusterFailure.Describe(e));
             return ClusterCapacity.Unknown;
+        }
+    }
+
+    /// <summary>Every pod when the portal may list them cluster-wide, else the pods of the namespaces it manages.</summary>
+    private async Task<(IReadOnlyList<V1Pod> Pods, bool AllNamespaces)> PodsHoldingGpusAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ([.. (await Client.CoreV1.ListPodForAllNamespacesAsync(cancellationToken: cancellationToken)).Items], true);
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Forbidden)
+        {
+            var pods = new List<V1Pod>();
+            foreach (var ns in options.Value.ManagedNamespaces)
+            {
+                pods.AddRange((await Client.CoreV1.ListNamespacedPodAsync(ns, cancellationToken: cancellationToken)).Items);
+            }
+
+            return (pods, false);
         }
     }
 

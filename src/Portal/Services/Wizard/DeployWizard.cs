@@ -257,7 +257,8 @@ public sealed class DeployWizard(
         if (replicas > now)
         {
             return new CapacityCheck(CapacitySeverity.Warning,
-                $"Only {Plural(now, "replica")} of {Plural(gpus, "GPU")} fit on the {Plural(capacity.FreeGpus, "free GPU")} now ({wanted} wanted); " +
+                (now == 0 ? $"No replica of {Plural(gpus, "GPU")} fits" : $"Only {Plural(now, "replica")} of {Plural(gpus, "GPU")} {(now == 1 ? "fits" : "fit")}") +
+                $" on the {Plural(capacity.FreeGpus, "free GPU")} now ({wanted} wanted); " +
                 "the others stay Pending until other deployments free their GPUs.");
         }
 
