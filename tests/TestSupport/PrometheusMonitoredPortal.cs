@@ -120,8 +120,10 @@ public sealed class PrometheusMonitoredPortal : IAsyncDisposable
 
     private void StartLoad()
     {
+        // Two conversations at a time per loaded deployment, so batches and GPU utilisation are above zero.
         foreach (var deployment in Deployments.Where(d => d.Loaded))
         {
+            _load.Add(Task.Run(() => LoadAsync(deployment.ServedName, _stopLoad.Token)));
             _load.Add(Task.Run(() => LoadAsync(deployment.ServedName, _stopLoad.Token)));
         }
     }

@@ -8,19 +8,11 @@ using ScatterLine = Plotly.Blazor.Traces.ScatterLib.Line;
 namespace Portal.Components.Dashboard;
 
 /// <summary>
-/// Plotly traces and layouts for the dashboard's charts. Colours follow the deployment (or GPU) so one deployment
-/// has one colour on every chart; text and grid colours come from the theme's CSS (LiveChart.razor.css), so
+/// Plotly traces and layouts for the dashboard's charts. Text and grid colours come from the theme's CSS (LiveChart.razor.css), so
 /// switching light/dark needs no redraw.
 /// </summary>
 public static class ChartFigures
 {
-    /// <summary>Distinct hues that read on white and on the dark theme's surface.</summary>
-    public static readonly string[] Palette =
-    [
-        "#6366f1", "#0ea5e9", "#f59e0b", "#10b981", "#ef4444", "#a855f7",
-        "#ec4899", "#14b8a6", "#f97316", "#84cc16", "#06b6d4", "#eab308",
-    ];
-
     private static readonly object[][] HealthScale = [[0, "#dc2626"], [0.5, "#f59e0b"], [1, "#16a34a"]];
 
     public static Config Config() => new()
@@ -75,8 +67,10 @@ public static class ChartFigures
 
     public static Scatter Line(TraceIdentity id, PanelKind kind, string color, IEnumerable<object> x, IEnumerable<object?> y) => new()
     {
-        Name = id.Name,
+        Name = id.LegendName,
         LegendGroup = id.Group,
+        ShowLegend = id.InLegend,
+        Meta = id.Name,
         Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines,
         ConnectGaps = false,
         X = [.. x],
@@ -88,7 +82,7 @@ public static class ChartFigures
             Width = kind == PanelKind.StackedArea ? 1 : id.Style == TraceStyle.Solid ? 2 : 1.5m,
             Dash = id.Style switch { TraceStyle.Dotted => "dot", TraceStyle.Dashed => "dash", _ => "solid" },
         },
-        HoverTemplate = "%{y:.3~f}",
+        HoverTemplate = "%{meta}: %{y:.3~f}<extra></extra>",
     };
 
     public static HeatMap Heatmap(HeatmapReset update, IEnumerable<object> x) => update.Scale == HeatmapScale.Health
@@ -121,18 +115,6 @@ public static class ChartFigures
             HoverTemplate = "%{y}: %{z:.0f}%<extra>%{x|%H:%M:%S}</extra>",
         };
 
-    /// <summary>The colour of a trace: the deployment's, or for GPUs one per GPU.</summary>
-    public static string ColorOf(TraceIdentity id, IReadOnlyList<string> deployments)
-    {
-        if (id.Deployment is { } deployment)
-        {
-            var index = IndexOf(deployments, deployment);
-            return Palette[(index >= 0 ? index : StableHash(deployment)) % Palette.Length];
-        }
-
-        return id.Key == "(other)" ? "#9ca3af" : Palette[StableHash(id.Key) % Palette.Length];
-    }
-
     private static string HealthText(double? value) => value switch
     {
         null => "no data",
@@ -140,28 +122,4 @@ public static class ChartFigures
         >= 0.5 => "ready, metrics not scraped",
         _ => "not ready",
     };
-
-    private static int IndexOf(IReadOnlyList<string> list, string value)
-    {
-        for (var i = 0; i < list.Count; i++)
-        {
-            if (list[i] == value)
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
-    private static int StableHash(string text)
-    {
-        var hash = 17;
-        foreach (var c in text)
-        {
-            hash = unchecked(hash * 31 + c);
-        }
-
-        return hash & int.MaxValue;
-    }
 }

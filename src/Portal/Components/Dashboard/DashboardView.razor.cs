@@ -14,7 +14,6 @@ public sealed partial class DashboardView : ComponentBase, IAsyncDisposable
 {
     private DashboardSession _session = default!;
     private DashboardFilter? _sessionFilter;
-    private IReadOnlyList<string> _colorOrder = [];
     private TimeZoneInfo _timeZone = TimeZoneInfo.Utc;
     private bool _interactive;
     private bool _startPending;
@@ -41,6 +40,8 @@ public sealed partial class DashboardView : ComponentBase, IAsyncDisposable
 
     [Parameter]
     public bool ShowGpuTable { get; set; } = true;
+
+    private static int QueriesPerRefresh => DashboardLoader.QueriesPerRefresh(DashboardPanels.All.Count);
 
     private string StatusText
     {
@@ -102,16 +103,7 @@ public sealed partial class DashboardView : ComponentBase, IAsyncDisposable
         }
     }
 
-    private void OnSessionChanged() => _ = InvokeAsync(() =>
-    {
-        var order = _session.Deployments.Select(d => d.Name).Order(StringComparer.Ordinal).ToList();
-        if (!order.SequenceEqual(_colorOrder))
-        {
-            _colorOrder = order;
-        }
-
-        StateHasChanged();
-    });
+    private void OnSessionChanged() => _ = InvokeAsync(StateHasChanged);
 
     private void TogglePause()
     {
@@ -125,8 +117,21 @@ public sealed partial class DashboardView : ComponentBase, IAsyncDisposable
         }
     }
 
-    private static bool IsWide(PanelFeed panel) =>
-        panel.Id == DashboardPanels.Health || (panel.Id == DashboardPanels.GpuUtilization && panel.Kind == PanelKind.Heatmap);
+    /// <summary>
+    /// Heatmaps (health; GPUs when there are many) take the whole width; so does the last chart when the others
+    /// leave it alone on its row.
+    /// </summary>
+    private HashSet<string> WidePanels()
+    {
+        var wide = _session.Panels.Where(p => p.Kind == PanelKind.Heatmap).Select(p => p.Id).ToHashSet();
+        var narrow = _session.Panels.Where(p => !wide.Contains(p.Id)).ToList();
+        if (narrow.Count % 2 == 1)
+        {
+            wide.Add(narrow[^1].Id);
+        }
+
+        return wide;
+    }
 
     private string Clock(DateTimeOffset time) => TimeZoneInfo.ConvertTime(time, _timeZone).ToString("HH:mm:ss", CultureInfo.InvariantCulture);
 

@@ -31,21 +31,24 @@ public sealed partial class LiveChart : ComponentBase, IAsyncDisposable
     [Parameter, EditorRequired]
     public TimeZoneInfo TimeZone { get; set; } = default!;
 
-    /// <summary>The deployments in colour order (a deployment keeps its colour on every chart).</summary>
+    /// <summary>The colours of the session's traces (a deployment keeps its colour on every chart).</summary>
     [Parameter, EditorRequired]
-    public IReadOnlyList<string> ColorOrder { get; set; } = default!;
+    public TraceColors Colors { get; set; } = default!;
 
     [Inject]
     public required ILogger<LiveChart> Logger { get; init; }
 
     public string ChartId => $"chart-{Feed.Id}";
 
-    private int Height => Feed.Kind == PanelKind.Heatmap ? (int)(_layout.Height ?? 220) : 240;
+    public const int LinesHeight = 260;
+
+    private int Height => Feed.Kind == PanelKind.Heatmap ? (int)(_layout.Height ?? LinesHeight) : LinesHeight;
 
     protected override void OnInitialized()
     {
         _config = ChartFigures.Config();
-        _layout = ChartFigures.Layout(Feed.Definition, 240);
+        _layout = ChartFigures.Layout(Feed.Definition, LinesHeight);
+        _renderedState = State(); // the first render does not ask ShouldRender
         Feed.Updated += OnUpdated;
     }
 
@@ -112,12 +115,12 @@ public sealed partial class LiveChart : ComponentBase, IAsyncDisposable
         switch (update)
         {
             case LinesReset reset:
-                _layout = Reuse(_layout, ChartFigures.Layout(Feed.Definition, 240));
+                _layout = Reuse(_layout, ChartFigures.Layout(Feed.Definition, LinesHeight));
                 _data.Clear();
                 var x = Local(reset.X);
                 foreach (var trace in reset.Traces)
                 {
-                    _data.Add(ChartFigures.Line(trace.Id, reset.Kind, ChartFigures.ColorOf(trace.Id, ColorOrder), x, Box(trace.Values)));
+                    _data.Add(ChartFigures.Line(trace.Id, reset.Kind, Colors.ColorOf(trace.Id), x, Box(trace.Values)));
                 }
 
                 await _chart.React(cancellationToken);
@@ -136,13 +139,13 @@ public sealed partial class LiveChart : ComponentBase, IAsyncDisposable
 
                 foreach (var trace in extend.Added)
                 {
-                    await _chart.AddTrace(ChartFigures.Line(trace.Id, Feed.Kind, ChartFigures.ColorOf(trace.Id, ColorOrder), times, Box(trace.Values)), cancellationToken: cancellationToken);
+                    await _chart.AddTrace(ChartFigures.Line(trace.Id, Feed.Kind, Colors.ColorOf(trace.Id), times, Box(trace.Values)), cancellationToken: cancellationToken);
                 }
 
                 break;
             case HeatmapReset heatmap:
                 var previousHeight = _layout.Height;
-                _layout = Reuse(_layout, ChartFigures.Layout(Feed.Definition, 240));
+                _layout = Reuse(_layout, ChartFigures.Layout(Feed.Definition, LinesHeight));
                 ChartFigures.UseHeatmapLayout(_layout, heatmap.Rows.Count);
                 _data.Clear();
                 _data.Add(ChartFigures.Heatmap(heatmap, Local(heatmap.X)));

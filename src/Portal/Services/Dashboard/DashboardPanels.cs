@@ -25,6 +25,15 @@ public enum TraceStyle
 /// </summary>
 public sealed record TraceIdentity(string Key, string Name, string Group, TraceStyle Style = TraceStyle.Solid)
 {
+    /// <summary>
+    /// Whether the trace has its own legend entry. Secondary lines (p50, waiting, 5xx) share their deployment's
+    /// entry, which toggles the whole group; the chart's subtitle says which line style is which.
+    /// </summary>
+    public bool InLegend { get; init; } = true;
+
+    /// <summary>The legend entry's text (the hover label keeps <see cref="Name"/>).</summary>
+    public string LegendName => Deployment is null ? Name : Group + (Source == "gateway" ? " (gateway)" : "");
+
     /// <summary>The deployment the trace belongs to, when it belongs to one.</summary>
     public string? Deployment { get; init; }
 
@@ -77,6 +86,8 @@ public static class DashboardPanels
 
     public static IReadOnlyList<PanelDefinition> All { get; } =
     [
+        new(Health, "Health", "green ready, amber ready but metrics not scraped, red not ready", "", PanelKind.Heatmap, [MetricId.DeploymentReady, MetricId.TargetUp],
+            (c, s) => c.HealthQuery(s), HealthTrace),
         new(GpuUtilization, "GPU utilisation", "per GPU", "%", PanelKind.Lines, [MetricId.GpuUtilization],
             (c, s) => c.GpuQuery(MetricId.GpuUtilization, s), GpuTrace) { Range = (0, 100) },
         new(GpuMemory, "GPU memory by deployment", "framebuffer in use, stacked", " GiB", PanelKind.StackedArea, [MetricId.GpuMemoryUsed],
@@ -103,8 +114,6 @@ public static class DashboardPanels
                 PromQl.WithLabel(c.Query(MetricId.RequestRate, s), "kind", "requests"),
                 PromQl.WithLabel(c.Query(MetricId.ErrorRate, s), "kind", "errors"),
             ]), TrafficTrace),
-        new(Health, "Health", "green ready, amber ready but metrics not scraped, red not ready", "", PanelKind.Heatmap, [MetricId.DeploymentReady, MetricId.TargetUp],
-            (c, s) => c.HealthQuery(s), HealthTrace),
     ];
 
     public static PanelDefinition Get(string id) => All.First(p => p.Id == id);
@@ -139,6 +148,7 @@ public static class DashboardPanels
         return new TraceIdentity($"{l["deployment"]}/{l["source"]}/{quantile}", $"{l["deployment"]} {label}{GatewaySuffix(l)}", l["deployment"],
             quantile == "0.5" ? TraceStyle.Dotted : TraceStyle.Solid)
         {
+            InLegend = quantile != "0.5",
             Deployment = l["deployment"],
             Source = l["source"],
             Variant = quantile,
@@ -149,6 +159,7 @@ public static class DashboardPanels
         new($"{l["deployment"]}/{l["source"]}/{l["state"]}", $"{l["deployment"]} {l["state"]}{GatewaySuffix(l)}", l["deployment"],
             l["state"] == "waiting" ? TraceStyle.Dashed : TraceStyle.Solid)
         {
+            InLegend = l["state"] != "waiting",
             Deployment = l["deployment"],
             Source = l["source"],
             Variant = l["state"],
@@ -158,6 +169,7 @@ public static class DashboardPanels
         new($"{l["deployment"]}/{l["source"]}/{l["kind"]}", l["kind"] == "errors" ? $"{l["deployment"]} 5xx" : l["deployment"] + GatewaySuffix(l), l["deployment"],
             l["kind"] == "errors" ? TraceStyle.Dashed : TraceStyle.Solid)
         {
+            InLegend = l["kind"] != "errors",
             Deployment = l["deployment"],
             Source = l["source"],
             Variant = l["kind"],

@@ -26,12 +26,12 @@ public sealed partial class DashboardSession : IAsyncDisposable
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly Dictionary<string, HeatmapBuffer> _heatmaps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _scrapeUp = new(StringComparer.Ordinal);
-    private readonly Sparkline _gpusInUse = new();
-    private readonly Sparkline _gpuUtilization = new();
-    private readonly Sparkline _ready = new();
-    private readonly Sparkline _requests = new();
-    private readonly Sparkline _errors = new();
-    private readonly Sparkline _ttft = new();
+    private readonly TrendBuffer _gpusInUse = new();
+    private readonly TrendBuffer _gpuUtilization = new();
+    private readonly TrendBuffer _ready = new();
+    private readonly TrendBuffer _requests = new();
+    private readonly TrendBuffer _errors = new();
+    private readonly TrendBuffer _ttft = new();
     private string _worstTtft = "";
     private IReadOnlyCollection<string>? _scopeNames;
     private bool _scopeResolved;
@@ -81,6 +81,9 @@ public sealed partial class DashboardSession : IAsyncDisposable
     public IReadOnlyList<DeploymentSummary> Deployments { get; private set; } = [];
 
     public Uri? PrometheusUrl => _loader.PrometheusUrl;
+
+    /// <summary>Trace colours: one per deployment across all charts.</summary>
+    public TraceColors Colors { get; } = new();
 
     public TimeSpan RefreshInterval => _options.RefreshInterval;
 
@@ -264,6 +267,7 @@ public sealed partial class DashboardSession : IAsyncDisposable
 
         Gpus = frame.Gpus ?? Gpus;
         _presence = frame.Presence ?? _presence;
+        Colors.Use(inScope.Select(d => d.Name));
         foreach (var result in frame.Panels)
         {
             var feed = Panel(result.Panel.Id);
@@ -553,7 +557,7 @@ public sealed partial class DashboardSession : IAsyncDisposable
                 var profile = EngineProfiles.Get(g.Key);
                 var names = string.Join(", ", g.Select(d => d.Name));
                 return $"{profile.DisplayName} has no metrics of its own: latency, token and request figures for {names} come from the portal gateway, " +
-                       "which has not served it yet. Its GPU and health rows are live.";
+                       "which has not served it yet. Send it a request through /v1 or the playground and they appear here.";
             })
             .ToList();
         Notices = viaGateway;
@@ -624,7 +628,7 @@ public sealed partial class DashboardSession : IAsyncDisposable
     private static bool SameNames(IReadOnlyCollection<string>? a, IReadOnlyCollection<string>? b) =>
         a is null ? b is null : b is not null && a.ToHashSet(StringComparer.Ordinal).SetEquals(b);
 
-    private static double? Last(Sparkline line) => line.Values().Reverse().Where(v => !double.IsNaN(v)).Cast<double?>().FirstOrDefault();
+    private static double? Last(TrendBuffer line) => line.Values().Reverse().Where(v => !double.IsNaN(v)).Cast<double?>().FirstOrDefault();
 
     private static string Count(int n) => n.ToString(CultureInfo.InvariantCulture);
 

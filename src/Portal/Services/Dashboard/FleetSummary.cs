@@ -1,7 +1,7 @@
 namespace Portal.Services.Dashboard;
 
 /// <summary>The last <see cref="Capacity"/> values of a fleet figure, for a card's sparkline; NaN marks a gap.</summary>
-public sealed class Sparkline
+public sealed class TrendBuffer
 {
     public const int Capacity = 60;
 

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using Portal.TestSupport;
+
+namespace Portal.E2E;
+
+/// <summary>
+/// The live dashboard in Chromium against the portal, a simulated cluster with one deployment per framework under
+/// load through the gateway (plus an idle Ollama one), and a real Prometheus scraping both.
+/// </summary>
+public sealed class DashboardJourneyTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    // For each chart: trace (its full name is in meta; the legend shows the deployment) → number of points with a value, read from the Plotly figure in the page.
+    private const string PointsScript = """
+        id => {
+          const div = document.getElementById(id);
+          if (!div || !div.data) return {};
+          const result = {};
+          for (const t of div.data) {
+            const values = t.type === 'heatmap' ? (t.z || []).flat() : (t.y || []);
+            result[t.meta || t.name || t.type] = values.filter(v => v !== null && v !== undefined).length;
+          }
+          return result;
+        }
+        """;
+
+    [Fact]
+    public async Task The_dashboard_draws_live_charts_for_every_framework_and_says_so_when_Prometheus_goes_away()
+    {
+        await using var world = await PrometheusMonitoredPortal.StartAsync(cancellationToken: Xunit.TestContext.Current.CancellationToken);
+        var page = await browser.NewPageAsync(world.Portal.BaseAddress);
+        await PortalPages.SignInAsync(page, PortalAppFactory.AdminEmail, PortalAppFactory.AdminPassword);
+
+        await page.GotoAsync($"dashboard?range=5m&namespace={PrometheusMonitoredPortal.Namespace}");
+        await PortalPages.WaitForInteractiveAsync(page);
+        await page.WaitForFunctionAsync($"() => Object.values(({PointsScript})('chart-ttft')).filter(n => n > 0).length >= 3");
+
+        var ttft = await PointsAsync(page, "chart-ttft");
+        Assert.All(new[] { "a-vllm p95", "b-sglang p95", "c-ollama p95 (gateway)" }, name => Assert.True(ttft.GetValueOrDefault(name) > 0, $"{name}: {Describe(ttft)}"));
+        var gpus = await PointsAsync(page, "chart-gpu-utilization");
+        Assert.Equal(3, gpus.Count(g => g.Value > 0));
+        Assert.True((await PointsAsync(page, "chart-tokens")).GetValueOrDefault("c-ollama (gateway)") > 0);
+        Assert.True((await PointsAsync(page, "chart-kv-cache")).GetValueOrDefault("a-vllm") > 0);
+        Assert.True((await PointsAsync(page, "chart-health")).Values.Single() >= 4);
+        await Assertions.Expect(page.Locator("#stat-ready [data-testid=value]")).ToHaveTextAsync("4 / 4");
+        await Assertions.Expect(page.Locator(".portal-dashboard-notice")).ToContainTextAsync("d-ollama");
+        await Assertions.Expect(page.Locator("#panel-kv-cache .portal-chart-footnotes"))
+            .ToContainTextAsync("c-ollama: Ollama has no Prometheus metrics of its own, and the gateway cannot see its KV cache.");
+        await Assertions.Expect(page.Locator("#gpu-table tbody tr")).ToHaveCountAsync(3);
+        await BrowserFixture.ScreenshotAsync(page, "dashboard-light");
+        await PanelScreenshotAsync(page, "ttft", "light");
+
+        // Live refresh: the next step's points are appended to the traces already drawn.
+        var drawn = (await XCountsAsync(page, "chart-ttft"))["a-vllm p95"];
+        await page.WaitForFunctionAsync(
+            "([id, n]) => document.getElementById(id).data.find(t => t.meta === 'a-vllm p95').x.length > n",
+            new object[] { "chart-ttft", drawn }, new PageWaitForFunctionOptions { Timeout = 15_000 });
+
+        // A range chosen in the page goes into the URL, so the view can be shared.
+        await page.ClickAsync("#range-1h");
+        await page.WaitForURLAsync(url => url.Contains("range=1h", StringComparison.Ordinal) && url.Contains("namespace=dash", StringComparison.Ordinal),
+            new() { WaitUntil = WaitUntilState.Commit });
+        await page.WaitForFunctionAsync($"() => Object.values(({PointsScript})('chart-ttft')).filter(n => n > 0).length >= 3");
+
+        await page.ClickAsync("#theme-toggle");
+        await page.WaitForFunctionAsync("() => document.body.classList.contains('portal-dark')");
+        await page.Mouse.MoveAsync(700, 500); // no tooltip over the screenshot
+        await BrowserFixture.ScreenshotAsync(page, "dashboard-dark");
+        await PanelScreenshotAsync(page, "requests", "dark");
+
+        // Prometheus goes away: a banner with the URL and the error; the charts keep their data, greyed out.
+        await world.Prometheus.StopAsync();
+        var banner = page.Locator("#prometheus-banner");
+        await Assertions.Expect(banner).ToContainTextAsync(world.Prometheus.Url.ToString(), new() { Timeout = 15_000 });
+        await Assertions.Expect(banner).ToContainTextAsync("Connection refused");
+        await Assertions.Expect(page.Locator(".portal-chart-stale")).ToHaveCountAsync(10);
+        Assert.True((await PointsAsync(page, "chart-ttft")).GetValueOrDefault("a-vllm p95") > 0);
+        await BrowserFixture.ScreenshotAsync(page, "dashboard-prometheus-down-dark");
+        await page.Context.CloseAsync();
+    }
+
+    private static Task PanelScreenshotAsync(IPage page, string panel, string theme) =>
+        page.Locator($"#panel-{panel}").ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, $"dashboard-{panel}-{theme}.png") });
+
+    private static async Task<Dictionary<string, int>> PointsAsync(IPage page, string chart) =>
+        (await page.EvaluateAsync<Dictionary<string, int>>($"({PointsScript})('{chart}')")) ?? [];
+
+    private static async Task<Dictionary<string, int>> XCountsAsync(IPage page, string chart) =>
+        await page.EvaluateAsync<Dictionary<string, int>>(
+            "id => Object.fromEntries(document.getElementById(id).data.map(t => [t.meta || t.name, t.x.length]))", chart);
+
+    private static string Describe(Dictionary<string, int> points) => JsonSerializer.Serialize(points);
+}
