@@ -88,6 +88,11 @@ public abstract class DeploymentUiTestContext : BunitContext
         Auth.SetPolicies(Portal.Auth.PortalPolicies.Operate);
     }
 
+    /// <summary>A signed-in user with one role, as the services receive it from the circuit.</summary>
+    protected static System.Security.Claims.ClaimsPrincipal UserWithRole(string email, string role) =>
+        new(new System.Security.Claims.ClaimsIdentity(
+            [new(System.Security.Claims.ClaimTypes.Name, email), new(System.Security.Claims.ClaimTypes.Role, role)], "test"));
+
     /// <summary>Renders the popover provider MudSelect needs, then the component.</summary>
     protected IRenderedComponent<T> RenderWithPopovers<T>(Action<ComponentParameterCollectionBuilder<T>>? parameters = null)
         where T : IComponent

@@ -95,8 +95,7 @@ public sealed class DeploymentsListTests(SimulatorFixture simulator) : Deploymen
     public async Task The_actions_service_refuses_a_viewer_and_changes_nothing()
     {
         Seed(("qwen-chat", "models", "vllm", "Qwen/Qwen2.5-7B-Instruct", ObservedState.Ready));
-        var viewer = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
-            [new(System.Security.Claims.ClaimTypes.Name, "viewer@portal.test"), new(System.Security.Claims.ClaimTypes.Role, PortalRoles.Viewer)], "test"));
+        var viewer = UserWithRole("viewer@portal.test", PortalRoles.Viewer);
         Auth.SetAuthorized("viewer@portal.test");
         var actions = Services.GetRequiredService<DeploymentActions>();
 
@@ -117,8 +116,7 @@ public sealed class DeploymentsListTests(SimulatorFixture simulator) : Deploymen
     {
         Seed(("qwen-chat", "models", "vllm", "Qwen/Qwen2.5-7B-Instruct", ObservedState.Ready));
         SignInAsOperator();
-        var operatorUser = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
-            [new(System.Security.Claims.ClaimTypes.Name, "operator@portal.test"), new(System.Security.Claims.ClaimTypes.Role, PortalRoles.Operator)], "test"));
+        var operatorUser = UserWithRole("operator@portal.test", PortalRoles.Operator);
 
         var outcome = await Services.GetRequiredService<DeploymentActions>().ScaleAsync(operatorUser, "qwen-chat", 2, Ct);
 

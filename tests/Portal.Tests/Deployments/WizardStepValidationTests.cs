@@ -172,8 +172,7 @@ public sealed class WizardStepValidationTests(SimulatorFixture simulator) : Depl
         draft.ChangeModel("meta-llama/Llama-3.2-1B-Instruct");
         draft.TokenSource = TokenSource.New;
         draft.TokenValue = "hf_test-token";
-        var operatorUser = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
-            [new(System.Security.Claims.ClaimTypes.Name, "operator@portal.test"), new(System.Security.Claims.ClaimTypes.Role, PortalRoles.Operator)], "test"));
+        var operatorUser = UserWithRole("operator@portal.test", PortalRoles.Operator);
 
         var outcome = await wizardService.DeployAsync(draft, operatorUser, Ct);
 
@@ -202,8 +201,7 @@ public sealed class WizardStepValidationTests(SimulatorFixture simulator) : Depl
         var draft = new WizardDraft();
         draft.ChangeFramework("ollama");
         draft.ChangeModel("qwen2.5:0.5b");
-        var viewer = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
-            [new(System.Security.Claims.ClaimTypes.Name, "viewer@portal.test"), new(System.Security.Claims.ClaimTypes.Role, PortalRoles.Viewer)], "test"));
+        var viewer = UserWithRole("viewer@portal.test", PortalRoles.Viewer);
 
         var outcome = await Services.GetRequiredService<DeployWizard>().DeployAsync(draft, viewer, Ct);
 
