@@ -68,6 +68,16 @@ public sealed class DashboardJourneyTests(BrowserFixture browser) : IClassFixtur
         await BrowserFixture.ScreenshotAsync(page, "dashboard-dark");
         await PanelScreenshotAsync(page, "requests", "dark");
 
+        // The deployment page's Metrics tab: the same charts for one deployment, with the gateway's own figures beside the engine's.
+        await page.GotoAsync("deployments/a-vllm");
+        await PortalPages.WaitForInteractiveAsync(page);
+        await page.Locator(".mud-tab", new() { HasText = "Metrics" }).ClickAsync();
+        await page.WaitForFunctionAsync($"() => ['a-vllm p95', 'a-vllm p95 (gateway)'].every(n => ({PointsScript})('chart-ttft')[n] > 0)");
+        Assert.Equal(["a-vllm"], (await PointsAsync(page, "chart-kv-cache")).Where(p => p.Value > 0).Select(p => p.Key));
+        await Assertions.Expect(page.Locator("#deployment-metrics #gpu-table tbody tr")).ToHaveCountAsync(1);
+        await page.Mouse.MoveAsync(700, 500);
+        await BrowserFixture.ScreenshotAsync(page, "deployment-metrics-dark");
+
         // Prometheus goes away: a banner with the URL and the error; the charts keep their data, greyed out.
         await world.Prometheus.StopAsync();
         var banner = page.Locator("#prometheus-banner");

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.Telemetry;
 using Polly.Timeout;
 
 namespace Portal.Core.Metrics;
@@ -66,6 +67,16 @@ public static class PrometheusServiceCollectionExtensions
                     resilience.CircuitBreaker.SamplingDuration = minimumSampling;
                 }
             });
+        // A down Prometheus fails every query of every open dashboard; the client returns that as a typed error and the
+        // dashboard logs it once, so the resilience events of this pipeline (a stack trace per retry) go to Debug.
+        services.Configure<TelemetryOptions>(telemetry =>
+        {
+            var previous = telemetry.SeverityProvider;
+            telemetry.SeverityProvider = args =>
+                args.Source.PipelineName?.StartsWith(nameof(PrometheusClient), StringComparison.Ordinal) == true
+                    ? ResilienceEventSeverity.Debug
+                    : previous?.Invoke(args) ?? args.Event.Severity;
+        });
         return services;
     }
 }

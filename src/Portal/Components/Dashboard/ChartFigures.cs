@@ -53,7 +53,7 @@ public static class ChartFigures
     /// <summary>The layout for a heatmap of <paramref name="rows"/> rows: category rows, no legend.</summary>
     public static void UseHeatmapLayout(PlotlyLayout layout, int rows)
     {
-        layout.Height = Math.Max(150, 40 + rows * 22);
+        layout.Height = Math.Max(110, 50 + rows * 22);
         layout.ShowLegend = false;
         layout.HoverMode = HoverModeEnum.Closest;
         var y = layout.YAxis[0];

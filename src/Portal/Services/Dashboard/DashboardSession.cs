@@ -57,6 +57,7 @@ public sealed partial class DashboardSession : IAsyncDisposable
         _logger = logger;
         Filter = filter;
         GatewayCrossCheck = gatewayCrossCheck;
+        Colors = new TraceColors { GatewayApart = gatewayCrossCheck };
         Panels = DashboardPanels.All.Select(p => new PanelFeed(p)).ToList();
         Status = new DashboardStatus(null, null, false, filter.IsLive, 0);
     }
@@ -83,7 +84,7 @@ public sealed partial class DashboardSession : IAsyncDisposable
     public Uri? PrometheusUrl => _loader.PrometheusUrl;
 
     /// <summary>Trace colours: one per deployment across all charts.</summary>
-    public TraceColors Colors { get; } = new();
+    public TraceColors Colors { get; }
 
     public TimeSpan RefreshInterval => _options.RefreshInterval;
 
@@ -578,7 +579,7 @@ public sealed partial class DashboardSession : IAsyncDisposable
         var utilisation = gpus.Select(g => g.UtilizationPercent).OfType<double>().ToList();
         cards.Add(new StatCardModel("gpu-utilization", "GPU utilisation",
             utilisation.Count == 0 ? "–" : $"{utilisation.Average():0} %",
-            utilisation.Count == 0 ? "no GPU data yet" : $"average of {utilisation.Count} GPUs, busiest {utilisation.Max():0} %",
+            utilisation.Count == 0 ? "no GPU data yet" : $"mean of {utilisation.Count} GPU{(utilisation.Count == 1 ? "" : "s")}, max {utilisation.Max():0} %",
             _gpuUtilization.Values(),
             utilisation.Count > 0 && utilisation.Average() > 90 ? StatTone.Warning : StatTone.Normal));
 
@@ -599,7 +600,7 @@ public sealed partial class DashboardSession : IAsyncDisposable
             errors > 0 ? StatTone.Bad : StatTone.Normal));
 
         var ttft = Last(_ttft);
-        cards.Add(new StatCardModel("ttft", "p95 time to first token",
+        cards.Add(new StatCardModel("ttft", "TTFT p95",
             ttft is null ? "–" : Seconds(ttft.Value),
             ttft is null ? "no requests in range" : $"worst deployment: {_worstTtft}",
             _ttft.Values()));

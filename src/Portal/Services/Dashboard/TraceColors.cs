@@ -15,6 +15,9 @@ public sealed class TraceColors
 
     private volatile IReadOnlyList<string> _deployments = [];
 
+    /// <summary>When the gateway's figures are drawn beside the engine's, they get a colour of their own.</summary>
+    public bool GatewayApart { get; init; }
+
     /// <summary>Sets the deployments in view, in the order colours are handed out.</summary>
     public void Use(IEnumerable<string> deployments) => _deployments = deployments.Order(StringComparer.Ordinal).ToList();
 
@@ -28,15 +31,17 @@ public sealed class TraceColors
         if (id.Deployment is { } deployment)
         {
             var list = _deployments;
+            var index = StableHash(deployment);
             for (var i = 0; i < list.Count; i++)
             {
                 if (list[i] == deployment)
                 {
-                    return Palette[i % Palette.Length];
+                    index = i;
+                    break;
                 }
             }
 
-            return Palette[StableHash(deployment) % Palette.Length];
+            return Palette[(index + (GatewayApart && id.Source == "gateway" ? Palette.Length / 2 : 0)) % Palette.Length];
         }
 
         // GPUs ("node/index"): neighbours differ, nodes are offset so node 2's GPU 0 is not node 1's GPU 0.
