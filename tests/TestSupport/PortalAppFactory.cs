@@ -59,6 +59,18 @@ public sealed class PortalAppFactory : WebApplicationFactory<Program>
         return this;
     }
 
+    /// <summary>Stops the portal; a background service that ends by cancellation while stopping is the normal end, not a failure.</summary>
+    public override async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await base.DisposeAsync();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");

@@ -15,6 +15,9 @@ public sealed class ClusterWriter(ClusterConnection connection, IOptions<Kuberne
     /// <summary>The renderer's volume claim template name for the model cache.</summary>
     public const string ModelCacheTemplate = "model-cache";
 
+    /// <summary>Name suffix of the Secret the portal makes from a Hugging Face token pasted in the wizard.</summary>
+    public const string TokenSecretSuffix = "-hf-token";
+
     private IKubernetes Client => connection.Client;
 
     public async Task EnsureNamespaceAsync(string name, CancellationToken cancellationToken)
@@ -83,12 +86,36 @@ public sealed class ClusterWriter(ClusterConnection connection, IOptions<Kuberne
         await IgnoreNotFound(Client.AppsV1.DeleteNamespacedStatefulSetAsync(name, ns, foreground, cancellationToken: cancellationToken));
         await IgnoreNotFound(Client.CoreV1.DeleteNamespacedServiceAsync(name, ns, cancellationToken: cancellationToken));
 
+        await DeleteTokenSecretAsync(ns, name, cancellationToken);
+
         if (deleteModelCache)
         {
             foreach (var claim in await ModelCacheClaimsAsync(ns, name, cancellationToken))
             {
                 await IgnoreNotFound(Client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(claim, ns, cancellationToken: cancellationToken));
             }
+        }
+    }
+
+    /// <summary>The Secret the portal made from a pasted Hugging Face token; named by convention, since the
+    /// portal may not list Secrets (a list returns every Secret's data). One the user made and referenced stays.</summary>
+    private async Task DeleteTokenSecretAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        V1Secret secret;
+        try
+        {
+            secret = await Client.CoreV1.ReadNamespacedSecretAsync(name + TokenSecretSuffix, ns, cancellationToken: cancellationToken);
+        }
+        catch (Exception e) when (ClusterFailure.IsNotFound(e))
+        {
+            return;
+        }
+
+        var labels = secret.Metadata.Labels ?? new Dictionary<string, string>();
+        if (labels.TryGetValue(PortalLabels.ManagedBy, out var manager) && manager == PortalLabels.ManagedByValue
+            && labels.TryGetValue(PortalLabels.Instance, out var instance) && instance == name)
+        {
+            await IgnoreNotFound(Client.CoreV1.DeleteNamespacedSecretAsync(secret.Name(), ns, cancellationToken: cancellationToken));
         }
     }
 

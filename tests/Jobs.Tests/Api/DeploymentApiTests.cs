@@ -104,17 +104,28 @@ public sealed class DeploymentApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Deleting_with_the_model_cache_removes_its_volume_claims()
+    public async Task Deleting_with_the_model_cache_removes_its_volume_claims_and_the_stored_token()
     {
         const string name = "with-cache";
+        await _cluster.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = $"{name}-hf-token",
+                Labels = new Dictionary<string, string> { [PortalLabels.ManagedBy] = PortalLabels.ManagedByValue, [PortalLabels.Instance] = name },
+            },
+            StringData = new Dictionary<string, string> { ["token"] = "hf_test" },
+        }, "default", cancellationToken: Ct);
         await _api.PostAsJsonAsync("/api/v1/deployments",
-            new { name, @namespace = "default", framework = "vllm", model = "Qwen/Qwen2.5-7B-Instruct", replicas = 2, gpusPerReplica = 1 }, Ct);
+            new { name, @namespace = "default", framework = "vllm", model = "Qwen/Qwen2.5-7B-Instruct", replicas = 2, gpusPerReplica = 1, huggingFaceTokenSecret = $"{name}-hf-token" }, Ct);
         await _env.WaitForDeploymentAsync(name, d => d.State == "ready", cancellationToken: Ct);
         Assert.Equal(2, (await ClaimNamesAsync()).Count(c => c.StartsWith($"model-cache-{name}-", StringComparison.Ordinal)));
 
         await _api.DeleteAsync($"/api/v1/deployments/{name}?deleteModelCache=true", Ct);
 
         await WaitUntilAsync(async () => !(await ClaimNamesAsync()).Any(c => c.StartsWith($"model-cache-{name}-", StringComparison.Ordinal)));
+        var secrets = await _cluster.CoreV1.ListNamespacedSecretAsync("default", cancellationToken: Ct);
+        Assert.DoesNotContain(secrets.Items, s => s.Metadata.Name == $"{name}-hf-token"); // the token the portal stored goes too
     }
 
     [Fact]

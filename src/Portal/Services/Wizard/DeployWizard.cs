@@ -70,7 +70,7 @@ public sealed class DeployWizard(
     IOptions<KubernetesOptions> kubernetes,
     IOptions<RenderOptions> renderOptions)
 {
-    public const string TokenSecretSuffix = "-hf-token";
+    public const string TokenSecretSuffix = Portal.Jobs.Cluster.ClusterWriter.TokenSecretSuffix;
     public const string TokenSecretKey = "token";
 
     public async Task<WizardContext> LoadContextAsync(CancellationToken cancellationToken)
