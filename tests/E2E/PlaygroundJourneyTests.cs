@@ -34,7 +34,8 @@ public sealed class PlaygroundJourneyTests(BrowserFixture browser) : IClassFixtu
     [Fact]
     public async Task Chat_streams_in_stops_on_request_and_compares_two_frameworks()
     {
-        _env.Cluster.Engines.InterTokenLatency = TimeSpan.FromMilliseconds(80);
+        // Slow enough that a short reply takes seconds, even when the browser is slow to look.
+        _env.Cluster.Engines.InterTokenLatency = TimeSpan.FromMilliseconds(150);
         var page = await browser.NewPageAsync(_env.Portal.BaseAddress);
         await PortalPages.SignInAsync(page, PortalAppFactory.AdminEmail, PortalAppFactory.AdminPassword);
 
