@@ -37,10 +37,15 @@ public sealed class PrometheusMonitoredPortal : IAsyncDisposable
     private int _requests;
     private int _failures;
 
-    private PrometheusMonitoredPortal(PortalOnSimulator env, PrometheusServer prometheus)
+    private readonly IReadOnlyList<DashboardDeployment> _deployments;
+    private readonly int _streams;
+
+    private PrometheusMonitoredPortal(PortalOnSimulator env, PrometheusServer prometheus, IReadOnlyList<DashboardDeployment> deployments, int streams)
     {
         Env = env;
         Prometheus = prometheus;
+        _deployments = deployments;
+        _streams = streams;
     }
 
     public PortalOnSimulator Env { get; }
@@ -52,9 +57,17 @@ public sealed class PrometheusMonitoredPortal : IAsyncDisposable
     /// <summary>Chat requests sent so far, and how many failed.</summary>
     public (int Sent, int Failed) Load => (Volatile.Read(ref _requests), Volatile.Read(ref _failures));
 
-    /// <summary>Starts everything, deploys <see cref="Deployments"/>, starts the load and waits until Prometheus has rates for every loaded deployment.</summary>
+    /// <summary>
+    /// Starts everything, deploys <paramref name="deployments"/> (<see cref="Deployments"/> by default) in
+    /// <see cref="Namespace"/>, streams <paramref name="streamsPerDeployment"/> conversations at a time to each loaded
+    /// one and waits until Prometheus has their rates.
+    /// </summary>
     public static async Task<PrometheusMonitoredPortal> StartAsync(
-        IDictionary<string, string?>? settings = null, int gpusPerNode = 2, CancellationToken cancellationToken = default)
+        IDictionary<string, string?>? settings = null,
+        int gpusPerNode = 2,
+        CancellationToken cancellationToken = default,
+        IReadOnlyList<DashboardDeployment>? deployments = null,
+        int streamsPerDeployment = 2)
     {
         var targets = Path.Combine(Directory.CreateTempSubdirectory("dashboard-sd-").FullName, "targets.json");
         var prometheus = PrometheusServer.Prepare(targets);
@@ -75,7 +88,7 @@ public sealed class PrometheusMonitoredPortal : IAsyncDisposable
             PortalOnSimulator.FastSimulator with { Nodes = 2, GpusPerNode = gpusPerNode, PrometheusSdPath = targets },
             all,
             cancellationToken: cancellationToken);
-        var world = new PrometheusMonitoredPortal(env, prometheus);
+        var world = new PrometheusMonitoredPortal(env, prometheus, deployments ?? Deployments, streamsPerDeployment);
         try
         {
             await prometheus.StartAsync(env.Portal.BaseAddress, cancellationToken);
@@ -103,7 +116,7 @@ public sealed class PrometheusMonitoredPortal : IAsyncDisposable
     private async Task DeployAsync(CancellationToken cancellationToken)
     {
         using var api = Env.ApiClient();
-        foreach (var deployment in Deployments)
+        foreach (var deployment in _deployments)
         {
             using var response = await api.PostAsJsonAsync("/api/v1/deployments", deployment.Body(Namespace), cancellationToken);
             if (!response.IsSuccessStatusCode)
@@ -112,7 +125,7 @@ public sealed class PrometheusMonitoredPortal : IAsyncDisposable
             }
         }
 
-        foreach (var deployment in Deployments)
+        foreach (var deployment in _deployments)
         {
             await Env.WaitForDeploymentAsync(deployment.Name, d => d.State == "ready", TimeSpan.FromSeconds(60), cancellationToken);
         }
@@ -120,11 +133,13 @@ public sealed class PrometheusMonitoredPortal : IAsyncDisposable
 
     private void StartLoad()
     {
-        // Two conversations at a time per loaded deployment, so batches and GPU utilisation are above zero.
-        foreach (var deployment in Deployments.Where(d => d.Loaded))
+        // Conversations at the same time per loaded deployment, so batches and GPU utilisation are above zero.
+        foreach (var deployment in _deployments.Where(d => d.Loaded))
         {
-            _load.Add(Task.Run(() => LoadAsync(deployment.ServedName, _stopLoad.Token)));
-            _load.Add(Task.Run(() => LoadAsync(deployment.ServedName, _stopLoad.Token)));
+            for (var i = 0; i < _streams; i++)
+            {
+                _load.Add(Task.Run(() => LoadAsync(deployment.ServedName, _stopLoad.Token)));
+            }
         }
     }
 
@@ -171,17 +186,34 @@ public sealed class PrometheusMonitoredPortal : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until Prometheus shows engine and gateway request rates and the portal's readiness for every deployment,
-    /// as of 6 s ago: the dashboard's 5 s step puts its newest point up to a step before now.
+    /// Waits until Prometheus shows request rates for every loaded deployment (the engine's, or the gateway's for
+    /// engines without metrics) and the portal's readiness for all, as of 6 s ago: the dashboard's 5 s step puts its
+    /// newest point up to a step before now.
     /// </summary>
     private async Task WaitForRatesAsync(CancellationToken cancellationToken)
     {
-        var timeout = TimeSpan.FromSeconds(60);
+        var timeout = TimeSpan.FromSeconds(90);
         var ago = TimeSpan.FromSeconds(6);
-        await Prometheus.WaitForSeriesAsync("rate(vllm:e2e_request_latency_seconds_count{deployment=\"a-vllm\"}[1m]) > 0", timeout: timeout, cancellationToken: cancellationToken, ago: ago);
-        await Prometheus.WaitForSeriesAsync("rate(sglang:e2e_request_latency_seconds_count{deployment=\"b-sglang\"}[1m]) > 0", timeout: timeout, cancellationToken: cancellationToken, ago: ago);
-        await Prometheus.WaitForSeriesAsync("rate(portal_gateway_time_to_first_token_seconds_count{deployment=\"c-ollama\"}[1m]) > 0", timeout: timeout, cancellationToken: cancellationToken, ago: ago);
+        var loaded = _deployments.Where(d => d.Loaded).ToList();
+        var engines = loaded.Count(d => d.Framework is "vllm" or "sglang");
+        var viaGateway = loaded.Count - engines;
+        if (engines > 0)
+        {
+            await Prometheus.WaitForSeriesAsync(
+                $"sum by (deployment) (rate(vllm:e2e_request_latency_seconds_count{{namespace=\"{Namespace}\"}}[1m]) > 0 or rate(sglang:e2e_request_latency_seconds_count{{namespace=\"{Namespace}\"}}[1m]) > 0)",
+                atLeast: engines, timeout: timeout, cancellationToken: cancellationToken, ago: ago);
+        }
+
+        if (viaGateway > 0)
+        {
+            // The gateway's series carry no namespace: name the deployments (other portals may share the process's registry).
+            var names = string.Join("|", loaded.Where(d => d.Framework is not ("vllm" or "sglang")).Select(d => d.Name));
+            await Prometheus.WaitForSeriesAsync(
+                $"sum by (deployment) (rate(portal_gateway_time_to_first_token_seconds_count{{deployment=~\"{names}\"}}[1m])) > 0",
+                atLeast: viaGateway, timeout: timeout, cancellationToken: cancellationToken, ago: ago);
+        }
+
         await Prometheus.WaitForSeriesAsync(
-            $"portal_deployment_ready{{namespace=\"{Namespace}\"}} == 1", atLeast: Deployments.Count, timeout: timeout, cancellationToken: cancellationToken, ago: ago);
+            $"portal_deployment_ready{{namespace=\"{Namespace}\"}} == 1", atLeast: _deployments.Count, timeout: timeout, cancellationToken: cancellationToken, ago: ago);
     }
 }
