@@ -56,6 +56,12 @@ public sealed class DashboardJourneyTests(BrowserFixture browser) : IClassFixtur
             "([id, n]) => document.getElementById(id).data.find(t => t.meta === 'a-vllm p95').x.length > n",
             new object[] { "chart-ttft", drawn }, new PageWaitForFunctionOptions { Timeout = 15_000 });
 
+        // Pause holds the charts still; resume carries on from the last point.
+        await page.ClickAsync("#dashboard-pause");
+        await Assertions.Expect(page.Locator("#dashboard-status")).ToContainTextAsync("paused");
+        await page.ClickAsync("#dashboard-pause");
+        await Assertions.Expect(page.Locator("#dashboard-status")).ToContainTextAsync("every 2 s");
+
         // A range chosen in the page goes into the URL, so the view can be shared.
         await page.ClickAsync("#range-1h");
         await page.WaitForURLAsync(url => url.Contains("range=1h", StringComparison.Ordinal) && url.Contains("namespace=dash", StringComparison.Ordinal),

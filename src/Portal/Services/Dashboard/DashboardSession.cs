@@ -37,6 +37,7 @@ public sealed partial class DashboardSession : IAsyncDisposable
     private bool _scopeResolved;
     private MetricPresence _presence = MetricPresence.Empty;
     private Task _loop = Task.CompletedTask;
+    private Task _resumed = Task.CompletedTask;
     private bool _paused;
 
     public DashboardSession(
@@ -108,7 +109,7 @@ public sealed partial class DashboardSession : IAsyncDisposable
         _paused = false;
         Status = Status with { Paused = false, Live = Filter.IsLive };
         Changed?.Invoke();
-        _ = RefreshAsync(_stop.Token);
+        _resumed = RefreshAsync(_stop.Token);
     }
 
     /// <summary>One refresh: the whole range for panels not loaded yet, the new points for the others. Never throws but for cancellation.</summary>
@@ -148,7 +149,7 @@ public sealed partial class DashboardSession : IAsyncDisposable
         await _stop.CancelAsync();
         try
         {
-            await _loop;
+            await Task.WhenAll(_loop, _resumed);
         }
         catch (OperationCanceledException)
         {
