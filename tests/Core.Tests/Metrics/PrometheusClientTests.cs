@@ -35,6 +35,8 @@ public sealed class PrometheusClientTests(PrometheusOnSimulator fixture) : IClas
     [Fact]
     public async Task A_range_query_returns_one_point_per_step_for_each_GPU()
     {
+        // Five seconds of one-second scrapes behind the window asked for.
+        await fixture.Prometheus.WaitForSeriesAsync("count_over_time(DCGM_FI_DEV_FB_FREE[6s]) >= 5", atLeast: 2, cancellationToken: Ct);
         var end = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         var start = end.AddSeconds(-4);
 
