@@ -65,8 +65,10 @@ dotnet src/Simulator/bin/Debug/net10.0/Portal.Simulator.dll \
 pids+=($!)
 wait_for "http://127.0.0.1:$API_PORT/version" "the simulator"
 
-# 2. Prometheus, as a plain process with its data under .local/ (never a system service).
-/usr/bin/prometheus --config.file=deploy/local/prometheus.yml --storage.tsdb.path="$STATE/prometheus" \
+# 2. Prometheus, as a plain process with its data under .local/ (never a system service). Its config is
+#    deploy/local/prometheus.yml with this run's portal port and absolute paths.
+sed -e "s#127.0.0.1:5080#127.0.0.1:$PORT#" -e "s#\.\./\.\./\.local/#$STATE/#" deploy/local/prometheus.yml > "$STATE/prometheus.yml"
+/usr/bin/prometheus --config.file="$STATE/prometheus.yml" --storage.tsdb.path="$STATE/prometheus" \
   --web.listen-address="127.0.0.1:$PROM_PORT" > "$STATE/prometheus.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$PROM_PORT/-/ready" "Prometheus"
