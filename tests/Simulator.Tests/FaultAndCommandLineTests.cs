@@ -33,7 +33,7 @@ public sealed class FaultAndCommandLineTests
         Assert.Equal("InternalError", KubernetesJson.Deserialize<V1Status>(internalError.Response.Content).Reason);
         Assert.Equal(HttpStatusCode.Conflict, conflict.Response.StatusCode);
         Assert.Equal("1", retried.Data["a"]);
-        Assert.True(slow >= TimeSpan.FromMilliseconds(300), $"took {slow}");
+        Assert.True(slow >= TimeSpan.FromMilliseconds(290), $"took {slow}"); // timers may fire a millisecond or two early
         Assert.Equal(1, cluster.ApiCalls["list", "configmaps"]);
         Assert.Equal(2, cluster.ApiCalls["patch", "configmaps"]);
     }
