@@ -76,7 +76,7 @@ public sealed class GatewayThroughputBenchmark : IBenchmark
         Console.WriteLine($"full gateway / bare YARP: {ratio:0.00} (target >= 0.60: {(ratio >= 0.6 ? "met" : "NOT met")})");
     }
 
-    private static async Task<WebApplication> StartBareForwarderAsync(string destination, CancellationToken ct)
+    internal static async Task<WebApplication> StartBareForwarderAsync(string destination, CancellationToken ct)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

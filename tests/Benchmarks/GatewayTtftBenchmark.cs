@@ -20,13 +20,17 @@ public sealed class GatewayTtftBenchmark : IBenchmark
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await using var bench = await GatewayBenchmarkEnvironment.StartAsync(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(5), cancellationToken);
+        await using var bareForwarder = await GatewayThroughputBenchmark.StartBareForwarderAsync(bench.Pod.DestinationPrefix, cancellationToken);
+        var bareChat = new Uri(bareForwarder.Urls.First() + "/v1/chat/completions");
         using var direct = GatewayBenchmarkEnvironment.NewClient(Clients, apiKey: null);
+        using var bare = GatewayBenchmarkEnvironment.NewClient(Clients, apiKey: null);
         using var gateway = GatewayBenchmarkEnvironment.NewClient(Clients, Portal.TestSupport.PortalOnSimulator.AdminApiKey);
         var body = GatewayBenchmarkEnvironment.ChatBody(stream: true, maxTokens: 8);
 
         // Warm both paths (connections, JIT, the key cache).
         await GatewayBenchmarkEnvironment.ClosedLoopAsync(Clients, TimeSpan.FromSeconds(1), _ => StreamAsync(direct, bench.DirectChat, body, cancellationToken), cancellationToken);
         await GatewayBenchmarkEnvironment.ClosedLoopAsync(Clients, TimeSpan.FromSeconds(1), _ => StreamAsync(gateway, bench.GatewayChat, body, cancellationToken), cancellationToken);
+        await GatewayBenchmarkEnvironment.ClosedLoopAsync(Clients, TimeSpan.FromSeconds(1), _ => StreamAsync(bare, bareChat, body, cancellationToken), cancellationToken);
 
         // Back to back: 64 clients saturate this 2-core machine (load generator, portal and engines share it),
         // so queueing shows up on top of the gateway's own cost. With a pause between streams the CPU has
@@ -35,15 +39,19 @@ public sealed class GatewayTtftBenchmark : IBenchmark
         {
             var directRuns = new List<Sample>();
             var gatewayRuns = new List<Sample>();
+            var bareRuns = new List<Sample>();
             for (var round = 0; round < 2; round++)
             {
                 directRuns.AddRange(await GatewayBenchmarkEnvironment.ClosedLoopAsync(Clients, Round, _ => PacedAsync(direct, bench.DirectChat, body, pause, cancellationToken), cancellationToken));
+                bareRuns.AddRange(await GatewayBenchmarkEnvironment.ClosedLoopAsync(Clients, Round, _ => PacedAsync(bare, bareChat, body, pause, cancellationToken), cancellationToken));
                 gatewayRuns.AddRange(await GatewayBenchmarkEnvironment.ClosedLoopAsync(Clients, Round, _ => PacedAsync(gateway, bench.GatewayChat, body, pause, cancellationToken), cancellationToken));
             }
 
             Console.WriteLine($"{Clients} concurrent streaming clients, {mode}, 2 × {Round.TotalSeconds:0} s each way, alternating; engine TTFT 20 ms (grows with load), 8 tokens 5 ms apart");
             var d = Report("direct to pod", directRuns);
+            var b = Report("bare YARP hop", bareRuns);
             var g = Report("full gateway", gatewayRuns);
+            Console.WriteLine($"a bare forwarding hop alone adds: median {b.Median - d.Median:+0.00;-0.00} ms, p99 {b.P99 - d.P99:+0.00;-0.00} ms (the floor any proxy pays on this machine)");
             var addedMedian = g.Median - d.Median;
             var addedP99 = g.P99 - d.P99;
             Console.WriteLine($"gateway added TTFT: median {addedMedian:+0.00;-0.00} ms (target < 1 ms: {(addedMedian < 1 ? "met" : "NOT met")}), " +
