@@ -123,7 +123,8 @@ public static class PortalServiceExtensions
     public static IServiceCollection AddPortalUi(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
+        // Messages appear bottom-right, where they never cover a page's header actions.
+        services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
         services.AddSingleton(TimeProvider.System);
         return services;
     }
