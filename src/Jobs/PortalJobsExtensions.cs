@@ -47,6 +47,8 @@ public static class PortalJobsExtensions
         services.AddTransient<ReconcileJob>();
         services.AddTransient<PruneOperationsJob>();
         services.AddScoped<DeploymentCommands>();
+        services.AddSingleton<ManagedPodInformer>();
+        services.AddHostedService(provider => provider.GetRequiredService<ManagedPodInformer>());
         services.AddHostedService<ClusterWatcher>();
         return services;
     }

@@ -21,14 +21,8 @@ public sealed record DeploymentSummary(
 /// <summary>Read-side queries over deployments for pages and the API; pages never see the DbContext.</summary>
 public sealed class DeploymentQueries(IDbContextFactory<PortalDb> dbFactory)
 {
-    public async Task<IReadOnlyList<DeploymentSummary>> ListAsync(CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rows = await db.Deployments.AsNoTracking()
-            .OrderBy(d => d.Namespace).ThenBy(d => d.Name)
-            .ToListAsync(cancellationToken);
-        return rows.Select(ToSummary).ToList();
-    }
+    public async Task<IReadOnlyList<DeploymentSummary>> ListAsync(CancellationToken cancellationToken) =>
+        (await ListDeploymentsAsync(cancellationToken)).Select(ToSummary).ToList();
 
     public async Task<Deployment?> FindAsync(string name, CancellationToken cancellationToken)
     {

@@ -34,7 +34,7 @@ public sealed class TransientRetryHandler(IOptions<JobOptions> options) : Delega
                 reason = $"cannot reach the API server: {e.Message}";
             }
 
-            await RetryObserver.NotifyAsync(attempt + 1, reason);
+            await RetryObserver.NotifyAsync(reason);
             await Task.Delay(Backoff(attempt, settings), cancellationToken);
         }
     }
@@ -53,18 +53,18 @@ public sealed class TransientRetryHandler(IOptions<JobOptions> options) : Delega
 /// </summary>
 public static class RetryObserver
 {
-    private static readonly AsyncLocal<Func<int, string, Task>?> Current = new();
+    private static readonly AsyncLocal<Func<string, Task>?> Current = new();
 
-    public static IDisposable Observe(Func<int, string, Task> onRetry)
+    public static IDisposable Observe(Func<string, Task> onRetry)
     {
         var previous = Current.Value;
         Current.Value = onRetry;
         return new Restore(previous);
     }
 
-    internal static Task NotifyAsync(int attempt, string reason) => Current.Value?.Invoke(attempt, reason) ?? Task.CompletedTask;
+    internal static Task NotifyAsync(string reason) => Current.Value?.Invoke(reason) ?? Task.CompletedTask;
 
-    private sealed class Restore(Func<int, string, Task>? previous) : IDisposable
+    private sealed class Restore(Func<string, Task>? previous) : IDisposable
     {
         public void Dispose() => Current.Value = previous;
     }

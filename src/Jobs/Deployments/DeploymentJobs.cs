@@ -168,12 +168,12 @@ public sealed partial class DeploymentJobs(
 
     /// <summary>
     /// Runs a cluster step: each request inside is retried on its own (TransientRetryHandler); the
-    /// whole step is retried when a request timed out or the retries ran out. Both land on the Operation.
+    /// whole step is retried when a request timed out (ClusterRetry). Both land on the Operation.
     /// </summary>
     private async Task WithRetryAsync(long operationId, Func<CancellationToken, Task> call, CancellationToken cancellationToken)
     {
-        using var observe = RetryObserver.Observe((attempt, reason) => log.RetryingAsync(operationId, attempt, reason, cancellationToken));
-        await retry.ExecuteAsync(call, (attempt, error) => log.RetryingAsync(operationId, attempt, ClusterFailure.Describe(error), cancellationToken), cancellationToken);
+        using var observe = RetryObserver.Observe(reason => log.RetryingAsync(operationId, reason, cancellationToken));
+        await retry.ExecuteAsync(call, error => log.RetryingAsync(operationId, ClusterFailure.Describe(error), cancellationToken), cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job for deployment {Name} failed: {Reason}")]

@@ -17,7 +17,7 @@ public sealed class OperationLog(IDbContextFactory<PortalDb> dbFactory, Deployme
             op.Attempts = Math.Max(op.Attempts, 1);
         }, cancellationToken);
 
-    public Task RetryingAsync(long operationId, int attempt, string reason, CancellationToken cancellationToken) =>
+    public Task RetryingAsync(long operationId, string reason, CancellationToken cancellationToken) =>
         UpdateOperationAsync(operationId, op =>
         {
             op.Attempts++;

@@ -9,13 +9,14 @@ using Portal.Jobs.Cluster;
 namespace Portal.Jobs.Reconcile;
 
 /// <summary>
-/// Watches the managed pods and StatefulSets and runs a reconcile pass shortly after any of them
-/// changes (or a job asks for one through <see cref="ReconcileSignal"/>), so a pod turning ready
+/// Runs a reconcile pass shortly after a managed pod (seen by the <see cref="ManagedPodInformer"/>)
+/// or StatefulSet (watched here) changes, or a job asks for one through <see cref="ReconcileSignal"/>, so a pod turning ready
 /// shows on the page within a second or two instead of at the next recurring pass. A burst of
 /// events costs one pass (debounce).
 /// </summary>
 public sealed partial class ClusterWatcher(
     ClusterConnection connection,
+    ManagedPodInformer pods,
     ReconcileSignal signal,
     IServiceScopeFactory scopes,
     IOptions<KubernetesOptions> kubernetes,
@@ -25,13 +26,21 @@ public sealed partial class ClusterWatcher(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var watches = options.Value.Watch
-            ? kubernetes.Value.ManagedNamespaces
-                .SelectMany(ns => new[] { WatchLoopAsync(ns, WatchPodsAsync, stoppingToken), WatchLoopAsync(ns, WatchStatefulSetsAsync, stoppingToken) })
-                .ToList()
-            : [];
-        watches.Add(ReconcileOnRequestAsync(stoppingToken));
-        await Task.WhenAll(watches);
+        var watches = new List<Task> { ReconcileOnRequestAsync(stoppingToken) };
+        if (options.Value.Watch)
+        {
+            pods.Changed += signal.Request;
+            watches.AddRange(kubernetes.Value.ManagedNamespaces.Select(ns => WatchStatefulSetsLoopAsync(ns, stoppingToken)));
+        }
+
+        try
+        {
+            await Task.WhenAll(watches);
+        }
+        finally
+        {
+            pods.Changed -= signal.Request;
+        }
     }
 
     private async Task ReconcileOnRequestAsync(CancellationToken stoppingToken)
@@ -56,14 +65,14 @@ public sealed partial class ClusterWatcher(
         }
     }
 
-    private async Task WatchLoopAsync(string ns, Func<string, CancellationToken, Task> watch, CancellationToken stoppingToken)
+    private async Task WatchStatefulSetsLoopAsync(string ns, CancellationToken stoppingToken)
     {
         var backoff = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await watch(ns, stoppingToken);
+                await WatchStatefulSetsAsync(ns, stoppingToken);
                 backoff = TimeSpan.FromSeconds(1);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -73,19 +82,17 @@ public sealed partial class ClusterWatcher(
             catch (Exception e)
             {
                 LogWatchFailed(ns, e.Message);
-                await Task.Delay(backoff, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                try
+                {
+                    await Task.Delay(backoff, time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }
-        }
-    }
-
-    private async Task WatchPodsAsync(string ns, CancellationToken stoppingToken)
-    {
-        var events = connection.Client.CoreV1.WatchListNamespacedPodAsync(
-            ns, labelSelector: PortalLabels.ManagedSelector, cancellationToken: stoppingToken);
-        await foreach (var _ in events)
-        {
-            signal.Request();
         }
     }
 

@@ -15,7 +15,7 @@ public sealed class SetupRedirectMiddleware(RequestDelegate next)
             || Path.HasExtension(path.Value);
         if (!passThrough && await setup.IsSetupRequiredAsync(context.RequestAborted))
         {
-            if (path.StartsWithSegments("/api") || path.StartsWithSegments("/v1"))
+            if (Api.ProgramPaths.Contains(path))
             {
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 await context.Response.WriteAsJsonAsync(

@@ -52,7 +52,7 @@ public static class PortalApplicationExtensions
 
         // People get a page for a 404; programs (REST API, gateway) get the status code and their own body.
         app.UseWhen(
-            context => !context.Request.Path.StartsWithSegments("/api") && !context.Request.Path.StartsWithSegments("/v1"),
+            context => !ProgramPaths.Contains(context.Request.Path),
             pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.UseHttpMetrics();
         app.UseMiddleware<SetupRedirectMiddleware>();

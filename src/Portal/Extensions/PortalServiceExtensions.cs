@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using MudBlazor.Services;
+using Portal.Api;
 using Portal.Auth;
 using Portal.Core.Data;
 using Portal.Health;
@@ -153,7 +154,7 @@ public static class PortalServiceExtensions
 
     private static Task RedirectOrStatus(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
     {
-        if (IsProgrammaticRequest(context.Request))
+        if (ProgramPaths.Contains(context.Request.Path))
         {
             context.Response.StatusCode = status;
         }
@@ -164,7 +165,4 @@ public static class PortalServiceExtensions
 
         return Task.CompletedTask;
     }
-
-    private static bool IsProgrammaticRequest(HttpRequest request) =>
-        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/v1");
 }

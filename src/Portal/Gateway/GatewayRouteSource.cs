@@ -13,32 +13,28 @@ namespace Portal.Gateway;
 /// <summary>
 /// Keeps <see cref="GatewayRouteTable"/> current: deployments from the database (re-read when
 /// <see cref="DeploymentChanges"/> fires, and every <see cref="GatewayOptions.RouteRefreshInterval"/>),
-/// ready pods from a list-then-watch of the managed pods in each namespace (an informer). A request
-/// never triggers a database or Kubernetes call.
+/// ready pods from the <see cref="ManagedPodInformer"/>. A request never triggers a database or Kubernetes call.
 /// </summary>
 public sealed partial class GatewayRouteSource(
     GatewayRouteTable table,
     DeploymentQueries deployments,
     DeploymentChanges changes,
-    ClusterConnection connection,
+    ManagedPodInformer pods,
     PodAddressing addressing,
     GatewayMetrics metrics,
-    IOptions<KubernetesOptions> kubernetes,
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<GatewayRouteSource> logger) : BackgroundService
 {
     private readonly Channel<bool> _refresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, Dictionary<string, V1Pod>> _podsByNamespace = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PodEndpoint> _endpoints = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
     private IReadOnlyList<Deployment> _deployments = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         changes.Changed += OnDeploymentChanged;
-        var watches = new List<Task>();
+        pods.Changed += Rebuild;
         try
         {
             using var timer = new PeriodicTimer(options.Value.RouteRefreshInterval, time);
@@ -61,12 +57,9 @@ public sealed partial class GatewayRouteSource(
                         _deployments = rows;
                     }
 
-                    foreach (var ns in kubernetes.Value.ManagedNamespaces.Concat(rows.Select(d => d.Namespace)).Distinct(StringComparer.Ordinal))
+                    foreach (var ns in rows.Select(d => d.Namespace).Distinct(StringComparer.Ordinal))
                     {
-                        if (_watched.Add(ns))
-                        {
-                            watches.Add(WatchPodsAsync(ns, stoppingToken));
-                        }
+                        pods.Watch(ns);
                     }
 
                     Rebuild();
@@ -89,7 +82,7 @@ public sealed partial class GatewayRouteSource(
         finally
         {
             changes.Changed -= OnDeploymentChanged;
-            await Task.WhenAll(watches).ContinueWith(_ => { }, TaskScheduler.Default);
+            pods.Changed -= Rebuild;
         }
     }
 
@@ -97,60 +90,6 @@ public sealed partial class GatewayRouteSource(
     public void RequestRefresh() => _refresh.Writer.TryWrite(true);
 
     private void OnDeploymentChanged(DeploymentChanged change) => _refresh.Writer.TryWrite(true);
-
-    /// <summary>List, then watch from that list's resource version; on any end or error, list again (with back-off on errors).</summary>
-    private async Task WatchPodsAsync(string ns, CancellationToken stoppingToken)
-    {
-        var backoff = TimeSpan.FromMilliseconds(500);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var list = await connection.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: PortalLabels.ManagedSelector, cancellationToken: stoppingToken);
-                lock (_lock)
-                {
-                    _podsByNamespace[ns] = list.Items.ToDictionary(p => p.Name(), StringComparer.Ordinal);
-                }
-
-                Rebuild();
-                backoff = TimeSpan.FromMilliseconds(500);
-                var events = connection.Client.CoreV1.WatchListNamespacedPodAsync(
-                    ns, labelSelector: PortalLabels.ManagedSelector, resourceVersion: list.Metadata?.ResourceVersion, cancellationToken: stoppingToken);
-                await foreach (var (type, pod) in events.WithCancellation(stoppingToken))
-                {
-                    if (type is not (WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted) || pod?.Metadata?.Name is null)
-                    {
-                        continue;
-                    }
-
-                    lock (_lock)
-                    {
-                        var pods = _podsByNamespace[ns];
-                        if (type == WatchEventType.Deleted)
-                        {
-                            pods.Remove(pod.Name());
-                        }
-                        else
-                        {
-                            pods[pod.Name()] = pod;
-                        }
-                    }
-
-                    Rebuild();
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogWatchFailed(ns, e.Message);
-                await Task.Delay(backoff, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
-            }
-        }
-    }
 
     private void Rebuild()
     {
@@ -187,13 +126,8 @@ public sealed partial class GatewayRouteSource(
 
     private PodEndpoint[] ReadyPods(Deployment deployment, EngineProfile profile, HashSet<string> live)
     {
-        if (!_podsByNamespace.TryGetValue(deployment.Namespace, out var pods))
-        {
-            return [];
-        }
-
         var ready = new List<PodEndpoint>();
-        foreach (var pod in pods.Values.OrderBy(p => p.Name(), StringComparer.Ordinal))
+        foreach (var pod in pods.Pods(deployment.Namespace).OrderBy(p => p.Name(), StringComparer.Ordinal))
         {
             if (pod.GetLabel(PortalLabels.Instance) != deployment.Name || !IsReady(pod))
             {
@@ -228,7 +162,4 @@ public sealed partial class GatewayRouteSource(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway routes: reading deployments failed: {Reason}")]
     private partial void LogRefreshFailed(string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway routes: pod watch in namespace {Namespace} ended: {Reason}; listing again")]
-    private partial void LogWatchFailed(string @namespace, string reason);
 }
