@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
-using Portal.Core.Data;
+using Portal.Infrastructure.Persistence;
 
 namespace Portal.Migrations.Sqlite;
 

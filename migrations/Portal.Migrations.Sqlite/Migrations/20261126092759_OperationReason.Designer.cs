@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Portal.Core.Data;
+using Portal.Infrastructure.Persistence;
 
 #nullable disable
 
@@ -148,7 +148,7 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Core.Data.PortalUser", b =>
+            modelBuilder.Entity("Portal.Infrastructure.Persistence.PortalUser", b =>
                 {
                     b.Property<string>("Id")
                         .HasColumnType("TEXT");
@@ -215,7 +215,7 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Core.Deployments.Deployment", b =>
+            modelBuilder.Entity("Portal.Domain.Deployments.Deployment", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -319,7 +319,7 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("Deployments");
                 });
 
-            modelBuilder.Entity("Portal.Core.Deployments.Operation", b =>
+            modelBuilder.Entity("Portal.Domain.Deployments.Operation", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -385,7 +385,7 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("Operations");
                 });
 
-            modelBuilder.Entity("Portal.Core.Security.ApiKey", b =>
+            modelBuilder.Entity("Portal.Domain.Security.ApiKey", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -440,7 +440,7 @@ namespace Portal.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<string>", b =>
                 {
-                    b.HasOne("Portal.Core.Data.PortalUser", null)
+                    b.HasOne("Portal.Infrastructure.Persistence.PortalUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -449,7 +449,7 @@ namespace Portal.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserLogin<string>", b =>
                 {
-                    b.HasOne("Portal.Core.Data.PortalUser", null)
+                    b.HasOne("Portal.Infrastructure.Persistence.PortalUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -464,7 +464,7 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.HasOne("Portal.Core.Data.PortalUser", null)
+                    b.HasOne("Portal.Infrastructure.Persistence.PortalUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -473,16 +473,16 @@ namespace Portal.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserToken<string>", b =>
                 {
-                    b.HasOne("Portal.Core.Data.PortalUser", null)
+                    b.HasOne("Portal.Infrastructure.Persistence.PortalUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Core.Security.ApiKey", b =>
+            modelBuilder.Entity("Portal.Domain.Security.ApiKey", b =>
                 {
-                    b.HasOne("Portal.Core.Data.PortalUser", null)
+                    b.HasOne("Portal.Infrastructure.Persistence.PortalUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)

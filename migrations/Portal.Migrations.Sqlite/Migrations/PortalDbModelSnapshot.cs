@@ -3,7 +3,7 @@ using System;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Portal.Core.Data;
+using Portal.Infrastructure.Persistence;
 
 #nullable disable
 
@@ -145,7 +145,7 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Core.Data.PortalUser", b =>
+            modelBuilder.Entity("Portal.Infrastructure.Persistence.PortalUser", b =>
                 {
                     b.Property<string>("Id")
                         .HasColumnType("TEXT");
@@ -212,7 +212,7 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Core.Deployments.Deployment", b =>
+            modelBuilder.Entity("Portal.Domain.Deployments.Deployment", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -316,7 +316,7 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("Deployments");
                 });
 
-            modelBuilder.Entity("Portal.Core.Deployments.Operation", b =>
+            modelBuilder.Entity("Portal.Domain.Deployments.Operation", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -382,7 +382,7 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("Operations");
                 });
 
-            modelBuilder.Entity("Portal.Core.Security.ApiKey", b =>
+            modelBuilder.Entity("Portal.Domain.Security.ApiKey", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -437,7 +437,7 @@ namespace Portal.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<string>", b =>
                 {
-                    b.HasOne("Portal.Core.Data.PortalUser", null)
+                    b.HasOne("Portal.Infrastructure.Persistence.PortalUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -446,7 +446,7 @@ namespace Portal.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserLogin<string>", b =>
                 {
-                    b.HasOne("Portal.Core.Data.PortalUser", null)
+                    b.HasOne("Portal.Infrastructure.Persistence.PortalUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -461,7 +461,7 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.HasOne("Portal.Core.Data.PortalUser", null)
+                    b.HasOne("Portal.Infrastructure.Persistence.PortalUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -470,16 +470,16 @@ namespace Portal.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserToken<string>", b =>
                 {
-                    b.HasOne("Portal.Core.Data.PortalUser", null)
+                    b.HasOne("Portal.Infrastructure.Persistence.PortalUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Core.Security.ApiKey", b =>
+            modelBuilder.Entity("Portal.Domain.Security.ApiKey", b =>
                 {
-                    b.HasOne("Portal.Core.Data.PortalUser", null)
+                    b.HasOne("Portal.Infrastructure.Persistence.PortalUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Net;
+using k8s;
+using Microsoft.Extensions.Options;
+using Portal.Jobs.Cluster;
+
+namespace Portal.Infrastructure.Kubernetes;
+
+/// <summary>
+/// The one HTTP connection pool to engine pods. Straight to pod IPs it is a plain
+/// <see cref="SocketsHttpHandler"/>; through the API server's pod proxy it is the Kubernetes
+/// client's own handler chain (TLS and client certificates) plus its credentials on each request.
+/// </summary>
+public sealed class UpstreamClient : IDisposable
+{
+    private readonly Lazy<(HttpMessageInvoker Invoker, Kubernetes? Client)> _upstream;
+
+    public UpstreamClient(PodAddressing addressing, IOptions<KubernetesOptions> kubernetes, IOptions<GatewayOptions> options)
+    {
+        ViaApiServer = addressing.Mode == ServiceAccessMode.ApiServerProxy;
+        _upstream = new(() => ViaApiServer ? ThroughApiServer(kubernetes.Value) : (Direct(options.Value), null));
+    }
+
+    public bool ViaApiServer { get; }
+
+    public HttpMessageInvoker Invoker => _upstream.Value.Invoker;
+
+    /// <summary>
+    /// A Kubernetes client of the gateway's own, whose handler chain (TLS, client certificate) ends in
+    /// <see cref="Passthrough"/>: sending through that handler skips HttpClient's buffering.
+    /// </summary>
+    private static (HttpMessageInvoker, Kubernetes?) ThroughApiServer(KubernetesOptions settings)
+    {
+        var passthrough = new Passthrough();
+        var client = new Kubernetes(ClusterConnection.BuildConfiguration(settings), passthrough);
+        return (new HttpMessageInvoker(passthrough, disposeHandler: false), client);
+    }
+
+    private static HttpMessageInvoker Direct(GatewayOptions options) => new(new SocketsHttpHandler
+            {
+                UseProxy = false,
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                UseCookies = false,
+                ConnectTimeout = options.ConnectTimeout,
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+                EnableMultipleHttp2Connections = true,
+                ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
+            }, disposeHandler: true);
+
+    /// <summary>Adds the API server's credentials (a bearer token, when the kubeconfig has one) in proxy mode.</summary>
+    internal async ValueTask AuthorizeAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (ViaApiServer && _upstream.Value.Client?.Credentials is { } credentials)
+        {
+            await credentials.ProcessHttpRequestAsync(request, cancellationToken);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_upstream.IsValueCreated)
+        {
+            _upstream.Value.Invoker.Dispose();
+            _upstream.Value.Client?.Dispose();
+        }
+    }
+
+    private sealed class Passthrough : DelegatingHandler;
+}

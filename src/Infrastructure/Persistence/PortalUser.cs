@@ -1,0 +1,8 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace Portal.Infrastructure.Persistence;
+
+public sealed class PortalUser : IdentityUser
+{
+    public DateTimeOffset CreatedAt { get; set; }
+}
