@@ -1,12 +1,17 @@
+using Portal.Application;
 using Portal.Extensions;
+using Portal.Infrastructure.Kubernetes;
+using Portal.Infrastructure.Persistence;
 using Portal.Jobs;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.Services.AddPortalDatabase(builder.Configuration);
-builder.Services.AddPortalIdentity(builder.Configuration);
+// The layers, inside out: the application, then the infrastructure behind its ports, then the web.
+builder.Services.AddPortalApplication(builder.Configuration);
+builder.Services.AddPortalPersistence(builder.Configuration);
+builder.Services.AddPortalKubernetes(builder.Configuration);
 builder.Services.AddPortalJobs(builder.Configuration);
-builder.Services.AddPortalHangfire(builder.Configuration);
+builder.Services.AddPortalIdentity(builder.Configuration);
 builder.Services.AddPortalUi();
 builder.Services.AddDeploymentUi();
 builder.Services.AddPortalApi();

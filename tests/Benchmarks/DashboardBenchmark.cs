@@ -2,7 +2,10 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using Portal.Core.Metrics;
+using Portal.Application.Monitoring;
+using Portal.Application.Ports;
+using Portal.Domain.Monitoring;
+using Portal.Infrastructure.Prometheus;
 using Portal.Services.Dashboard;
 using Portal.TestSupport;
 

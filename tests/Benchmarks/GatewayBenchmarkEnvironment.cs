@@ -5,8 +5,8 @@ using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Gateway;
-using Portal.TestSupport;
 using Portal.Simulator;
+using Portal.TestSupport;
 
 namespace Portal.Benchmarks;
 

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using Portal.Core.Data;
+using Portal.Application.Deployments;
+using Portal.Application.Security;
+using Portal.Domain.Deployments;
+using Portal.Infrastructure.Persistence;
 using Portal.Services;
 using Portal.TestSupport;
 

@@ -2,7 +2,10 @@ extern alias simulator;
 
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Portal.Core.Data;
+using Portal.Application.Deployments;
+using Portal.Application.Security;
+using Portal.Domain.Deployments;
+using Portal.Infrastructure.Persistence;
 using simulator::Portal.Simulator;
 
 namespace Portal.TestSupport;

@@ -27,6 +27,7 @@ public static class PortalApplicationExtensions
         services.AddSingleton<ReconcileGate>();
         services.AddSingleton<DeploymentMetrics>();
         services.AddSingleton<DeploymentQueries>();
+        services.AddSingleton<DeploymentInsights>();
         services.AddScoped<DeploymentCommands>();
         services.AddTransient<DeploymentExecutor>();
         services.AddTransient<ReconcileRunner>();

@@ -18,7 +18,7 @@ public sealed class ClusterConnection : IDisposable
         {
             var config = BuildConfiguration(settings);
             config.HttpClientTimeout = TimeSpan.FromSeconds(settings.RequestTimeoutSeconds);
-            return (new Kubernetes(config, retryHandler), config);
+            return (new k8s.Kubernetes(config, retryHandler), config);
         });
     }
 

@@ -1,7 +1,8 @@
 using k8s;
 using Microsoft.Extensions.Logging;
-using Portal.Core.Deployments;
-using Portal.Core.Manifests;
+using Portal.Application.Ports;
+using Portal.Domain.Deployments;
+using Portal.Domain.Manifests;
 
 namespace Portal.Infrastructure.Kubernetes;
 
@@ -9,7 +10,7 @@ namespace Portal.Infrastructure.Kubernetes;
 /// What the cluster's nodes can hold (GPUs per node, GPU products), read from the Node list and
 /// cached briefly; the defaults stand in when the cluster cannot be reached.
 /// </summary>
-public sealed partial class ClusterLimitsProvider(ClusterConnection connection, TimeProvider time, ILogger<ClusterLimitsProvider> logger)
+public sealed partial class ClusterLimitsProvider(ClusterConnection connection, TimeProvider time, ILogger<ClusterLimitsProvider> logger) : IClusterLimits
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _gate = new(1, 1);

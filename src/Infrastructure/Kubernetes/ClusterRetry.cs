@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
-using Portal.Jobs.Cluster;
+using Portal.Application.Deployments;
 
 namespace Portal.Infrastructure.Kubernetes;
 

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using k8s;
 using k8s.Models;
-using Portal.Core.Manifests;
-using Portal.Jobs.Cluster;
+using Portal.Application.Ports;
+using Portal.Application.Reconcile;
+using Portal.Domain.Manifests;
 
 namespace Portal.Infrastructure.Kubernetes;
 

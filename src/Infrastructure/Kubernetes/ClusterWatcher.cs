@@ -1,24 +1,21 @@
 using k8s;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Portal.Core.Manifests;
-using Portal.Jobs.Cluster;
+using Portal.Application.Reconcile;
+using Portal.Domain.Manifests;
 
 namespace Portal.Infrastructure.Kubernetes;
 
 /// <summary>
-/// Runs a reconcile pass shortly after a managed pod (seen by the <see cref="ManagedPodInformer"/>)
-/// or StatefulSet (watched here) changes, or a job asks for one through <see cref="ReconcileSignal"/>, so a pod turning ready
-/// shows on the page within a second or two instead of at the next recurring pass. A burst of
-/// events costs one pass (debounce).
+/// Asks for a reconcile pass (<see cref="ReconcileSignal"/>) whenever a managed pod (seen by the
+/// <see cref="ManagedPodInformer"/>) or StatefulSet (watched here) changes, so a pod turning ready shows on the
+/// page within a second or two instead of at the next recurring pass.
 /// </summary>
 public sealed partial class ClusterWatcher(
     ClusterConnection connection,
     ManagedPodInformer pods,
     ReconcileSignal signal,
-    IServiceScopeFactory scopes,
     IOptions<KubernetesOptions> kubernetes,
     IOptions<ReconcileOptions> options,
     TimeProvider time,
@@ -26,7 +23,7 @@ public sealed partial class ClusterWatcher(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var watches = new List<Task> { ReconcileOnRequestAsync(stoppingToken) };
+        var watches = new List<Task>();
         if (options.Value.Watch)
         {
             pods.Changed += signal.Request;
@@ -40,28 +37,6 @@ public sealed partial class ClusterWatcher(
         finally
         {
             pods.Changed -= signal.Request;
-        }
-    }
-
-    private async Task ReconcileOnRequestAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await signal.WaitAsync(stoppingToken);
-                await Task.Delay(options.Value.WatchDebounce, time, stoppingToken);
-                await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<ReconcileJob>().RunAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogPassFailed(e.Message);
-            }
         }
     }
 
@@ -109,6 +84,4 @@ public sealed partial class ClusterWatcher(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Watch in namespace {Namespace} ended: {Reason}; reconnecting")]
     private partial void LogWatchFailed(string @namespace, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconcile after a cluster change failed: {Reason}")]
-    private partial void LogPassFailed(string reason);
 }

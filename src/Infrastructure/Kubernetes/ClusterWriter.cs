@@ -1,7 +1,8 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Options;
-using Portal.Core.Manifests;
+using Portal.Application.Ports;
+using Portal.Domain.Manifests;
 
 namespace Portal.Infrastructure.Kubernetes;
 
@@ -10,13 +11,10 @@ namespace Portal.Infrastructure.Kubernetes;
 /// field manager, the scale subresource, and deletion of what the portal created. Each call is
 /// idempotent, so a job can run it again after a crash or a retry.
 /// </summary>
-public sealed class ClusterWriter(ClusterConnection connection, IOptions<KubernetesOptions> options)
+public sealed class ClusterWriter(ClusterConnection connection, IOptions<KubernetesOptions> options) : IClusterWriter
 {
     /// <summary>The renderer's volume claim template name for the model cache.</summary>
-    public const string ModelCacheTemplate = "model-cache";
-
-    /// <summary>Name suffix of the Secret the portal makes from a Hugging Face token pasted in the wizard.</summary>
-    public const string TokenSecretSuffix = "-hf-token";
+    public const string ModelCacheTemplate = ManifestRenderer.ModelCacheVolume;
 
     private IKubernetes Client => connection.Client;
 
@@ -104,7 +102,7 @@ public sealed class ClusterWriter(ClusterConnection connection, IOptions<Kuberne
         V1Secret secret;
         try
         {
-            secret = await Client.CoreV1.ReadNamespacedSecretAsync(name + TokenSecretSuffix, ns, cancellationToken: cancellationToken);
+            secret = await Client.CoreV1.ReadNamespacedSecretAsync(TokenSecret.NameFor(name), ns, cancellationToken: cancellationToken);
         }
         catch (Exception e) when (ClusterFailure.IsNotFound(e))
         {

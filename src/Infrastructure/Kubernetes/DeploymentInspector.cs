@@ -3,7 +3,9 @@ using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
-using Portal.Core.Manifests;
+using Portal.Application.Ports;
+using Portal.Domain.Capacity;
+using Portal.Domain.Manifests;
 
 namespace Portal.Infrastructure.Kubernetes;
 
@@ -15,7 +17,7 @@ namespace Portal.Infrastructure.Kubernetes;
 public sealed partial class DeploymentInspector(
     ClusterConnection connection,
     Microsoft.Extensions.Options.IOptions<KubernetesOptions> options,
-    ILogger<DeploymentInspector> logger)
+    ILogger<DeploymentInspector> logger) : IClusterInspector
 {
     private IKubernetes Client => connection.Client;
 

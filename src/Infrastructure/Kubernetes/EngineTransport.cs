@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using k8s;
 using Microsoft.Extensions.Options;
-using Portal.Jobs.Cluster;
 
 namespace Portal.Infrastructure.Kubernetes;
 
@@ -11,14 +10,15 @@ namespace Portal.Infrastructure.Kubernetes;
 /// <see cref="SocketsHttpHandler"/>; through the API server's pod proxy it is the Kubernetes
 /// client's own handler chain (TLS and client certificates) plus its credentials on each request.
 /// </summary>
-public sealed class UpstreamClient : IDisposable
+public sealed class EngineTransport : IDisposable
 {
-    private readonly Lazy<(HttpMessageInvoker Invoker, Kubernetes? Client)> _upstream;
+    private readonly Lazy<(HttpMessageInvoker Invoker, k8s.Kubernetes? Client)> _upstream;
 
-    public UpstreamClient(PodAddressing addressing, IOptions<KubernetesOptions> kubernetes, IOptions<GatewayOptions> options)
+    /// <param name="connectTimeout">How long connecting to a pod may take before the caller tries another.</param>
+    public EngineTransport(PodAddressing addressing, IOptions<KubernetesOptions> kubernetes, TimeSpan connectTimeout)
     {
         ViaApiServer = addressing.Mode == ServiceAccessMode.ApiServerProxy;
-        _upstream = new(() => ViaApiServer ? ThroughApiServer(kubernetes.Value) : (Direct(options.Value), null));
+        _upstream = new(() => ViaApiServer ? ThroughApiServer(kubernetes.Value) : (Direct(connectTimeout), null));
     }
 
     public bool ViaApiServer { get; }
@@ -29,27 +29,27 @@ public sealed class UpstreamClient : IDisposable
     /// A Kubernetes client of the gateway's own, whose handler chain (TLS, client certificate) ends in
     /// <see cref="Passthrough"/>: sending through that handler skips HttpClient's buffering.
     /// </summary>
-    private static (HttpMessageInvoker, Kubernetes?) ThroughApiServer(KubernetesOptions settings)
+    private static (HttpMessageInvoker, k8s.Kubernetes?) ThroughApiServer(KubernetesOptions settings)
     {
         var passthrough = new Passthrough();
-        var client = new Kubernetes(ClusterConnection.BuildConfiguration(settings), passthrough);
+        var client = new k8s.Kubernetes(ClusterConnection.BuildConfiguration(settings), passthrough);
         return (new HttpMessageInvoker(passthrough, disposeHandler: false), client);
     }
 
-    private static HttpMessageInvoker Direct(GatewayOptions options) => new(new SocketsHttpHandler
+    private static HttpMessageInvoker Direct(TimeSpan connectTimeout) => new(new SocketsHttpHandler
             {
                 UseProxy = false,
                 AllowAutoRedirect = false,
                 AutomaticDecompression = DecompressionMethods.None,
                 UseCookies = false,
-                ConnectTimeout = options.ConnectTimeout,
+                ConnectTimeout = connectTimeout,
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 EnableMultipleHttp2Connections = true,
                 ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
             }, disposeHandler: true);
 
     /// <summary>Adds the API server's credentials (a bearer token, when the kubeconfig has one) in proxy mode.</summary>
-    internal async ValueTask AuthorizeAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    public async ValueTask AuthorizeAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (ViaApiServer && _upstream.Value.Client?.Credentials is { } credentials)
         {

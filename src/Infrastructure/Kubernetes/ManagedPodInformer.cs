@@ -4,7 +4,8 @@ using k8s.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Portal.Core.Manifests;
+using Portal.Application.Ports;
+using Portal.Domain.Manifests;
 
 namespace Portal.Infrastructure.Kubernetes;
 
@@ -15,9 +16,10 @@ namespace Portal.Infrastructure.Kubernetes;
 /// </summary>
 public sealed partial class ManagedPodInformer(
     ClusterConnection connection,
+    PodAddressing addressing,
     IOptions<KubernetesOptions> kubernetes,
     TimeProvider time,
-    ILogger<ManagedPodInformer> logger) : BackgroundService
+    ILogger<ManagedPodInformer> logger) : BackgroundService, IPodDirectory
 {
     private readonly Channel<string> _namespaces = Channel.CreateUnbounded<string>();
     private readonly Lock _lock = new();
@@ -49,6 +51,8 @@ public sealed partial class ManagedPodInformer(
             return _podsByNamespace.TryGetValue(ns, out var pods) ? [.. pods.Values] : [];
         }
     }
+
+    public Uri BaseUri(V1Pod pod, int port) => addressing.BaseUri(pod, port);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -3,10 +3,10 @@ using System.Text.Json;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
-using Portal.Core.Deployments;
-using Portal.Core.Engines;
-using Portal.Core.Manifests;
-using Portal.Jobs.Cluster;
+using Portal.Application.Ports;
+using Portal.Domain.Deployments;
+using Portal.Domain.Engines;
+using Portal.Domain.Manifests;
 
 namespace Portal.Infrastructure.Kubernetes;
 
@@ -18,9 +18,9 @@ public sealed partial class ModelPuller(
     ClusterConnection connection,
     PodAddressing addressing,
     IHttpClientFactory httpClients,
-    OperationLog log,
+    IOperationLog log,
     TimeProvider time,
-    ILogger<ModelPuller> logger)
+    ILogger<ModelPuller> logger) : IModelPuller
 {
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromMilliseconds(300);
 

@@ -24,7 +24,7 @@ public sealed class PodAddressing(ClusterConnection connection, IOptions<Kuberne
     /// credentials, so it is the Kubernetes client's own; to pod IPs it is a plain one.
     /// </summary>
     public HttpClient HttpClientFor(IHttpClientFactory factory) => Mode == ServiceAccessMode.ApiServerProxy
-        ? ((Kubernetes)connection.Client).HttpClient
+        ? ((k8s.Kubernetes)connection.Client).HttpClient
         : factory.CreateClient(EngineHttpClientName);
 
     public const string EngineHttpClientName = "engines";

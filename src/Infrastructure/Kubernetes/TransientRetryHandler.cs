@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Options;
-using Portal.Jobs.Deployments;
+using Portal.Application.Deployments;
 
 namespace Portal.Infrastructure.Kubernetes;
 

@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Portal.Core.Data;
+using Portal.Application.Deployments;
 
 namespace Portal.Infrastructure.Persistence;
 

@@ -2,8 +2,8 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Portal.Core.Deployments;
-using Portal.Core.Security;
+using Portal.Domain.Deployments;
+using Portal.Domain.Security;
 
 namespace Portal.Infrastructure.Persistence;
 
@@ -25,6 +25,8 @@ internal sealed class DeploymentConfiguration : IEntityTypeConfiguration<Deploym
         entity.Property(d => d.Drift).HasMaxLength(2048);
         entity.Property(d => d.PulledModel).HasMaxLength(256);
         entity.Ignore(d => d.DesiredReplicas);
+        entity.Ignore(d => d.EffectiveSpec);
+        entity.Ignore(d => d.ETag);
 
         // The spec is one JSON document: new optional fields need no migration.
         entity.Property(d => d.Spec)

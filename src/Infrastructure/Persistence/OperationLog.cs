@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using Portal.Core.Data;
-using Portal.Core.Deployments;
+using Portal.Application.Deployments;
+using Portal.Application.Ports;
+using Portal.Domain.Deployments;
 
 namespace Portal.Infrastructure.Persistence;
 
@@ -8,7 +9,7 @@ namespace Portal.Infrastructure.Persistence;
 /// The jobs' writes to the database: the audit log entry of the running operation and the
 /// observed fields of its deployment. Observed fields never touch the spec or the ETag.
 /// </summary>
-public sealed class OperationLog(IDbContextFactory<PortalDb> dbFactory, DeploymentChanges changes, TimeProvider time)
+public sealed class OperationLog(IDbContextFactory<PortalDb> dbFactory, DeploymentChanges changes, TimeProvider time) : IOperationLog
 {
     public Task StartAsync(long operationId, CancellationToken cancellationToken) =>
         UpdateOperationAsync(operationId, op =>

@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Portal.Core.Deployments;
-using Portal.Core.Security;
+using Portal.Domain.Deployments;
+using Portal.Domain.Security;
 
 namespace Portal.Infrastructure.Persistence;
 

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using Portal.Application.Monitoring;
+using Portal.Application.Ports;
 
 namespace Portal.Infrastructure.Prometheus;
 
@@ -18,7 +20,7 @@ public sealed partial class PrometheusClient(
     HttpClient http,
     IOptions<PrometheusOptions> options,
     PrometheusQueryMetrics metrics,
-    ILogger<PrometheusClient> logger)
+    ILogger<PrometheusClient> logger) : IPrometheus
 {
     private readonly PrometheusOptions _options = options.Value;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Portal.Application.Monitoring;
 
 namespace Portal.Infrastructure.Prometheus;
 

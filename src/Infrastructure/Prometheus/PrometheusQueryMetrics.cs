@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Portal.Application.Monitoring;
 
 namespace Portal.Infrastructure.Prometheus;
 

@@ -8,6 +8,8 @@ using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Telemetry;
 using Polly.Timeout;
+using Portal.Application.Monitoring;
+using Portal.Application.Ports;
 
 namespace Portal.Infrastructure.Prometheus;
 
@@ -67,6 +69,7 @@ public static class PrometheusServiceCollectionExtensions
                     resilience.CircuitBreaker.SamplingDuration = minimumSampling;
                 }
             });
+        services.AddTransient<IPrometheus>(provider => provider.GetRequiredService<PrometheusClient>());
         // A down Prometheus fails every query of every open dashboard; the client returns that as a typed error and the
         // dashboard logs it once, so the resilience events of this pipeline (a stack trace per retry) go to Debug.
         services.Configure<TelemetryOptions>(telemetry =>

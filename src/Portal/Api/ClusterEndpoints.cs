@@ -1,6 +1,5 @@
-using Hangfire;
+using Portal.Application.Deployments;
 using Portal.Auth;
-using Portal.Jobs.Reconcile;
 
 namespace Portal.Api;
 
@@ -8,10 +7,11 @@ public static class ClusterEndpoints
 {
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/api/v1/reconcile", (IBackgroundJobClient jobs) =>
+        endpoints.MapPost("/api/v1/reconcile", (DeploymentCommands commands) => commands.RequestReconcile() switch
             {
-                var jobId = jobs.Enqueue<ReconcileJob>(job => job.RunAsync(CancellationToken.None));
-                return TypedResults.Accepted((string?)null, new { jobId });
+                CommandResult.Queued queued => Results.Accepted((string?)null, new { jobId = queued.JobId }),
+                CommandResult.Forbidden forbidden => Results.Problem(forbidden.Message, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden"),
+                var other => throw new InvalidOperationException($"unmapped result {other}"),
             })
             .RequireAuthorization(PortalPolicies.Operate)
             .WithTags("Cluster")

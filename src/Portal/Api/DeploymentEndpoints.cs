@@ -1,16 +1,21 @@
-using System.Security.Claims;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Portal.Application.Deployments;
 using Portal.Auth;
-using Portal.Core.Data;
-using Portal.Core.Deployments;
-using Portal.Core.Manifests;
-using Portal.Jobs.Cluster;
-using Portal.Jobs.Deployments;
+using Portal.Domain.Deployments;
+using Portal.Domain.Manifests;
 
 namespace Portal.Api;
 
-/// <summary>The REST API for deployments: the same commands the pages call, over HTTP.</summary>
+/// <summary>The body of <c>POST /api/v1/deployments</c>: the spec, plus an optional Hugging Face token stored as a Secret.</summary>
+public sealed record CreateDeploymentBody : DeploymentSpec
+{
+    /// <summary>When given, stored as the Secret <c>{name}-hf-token</c> and named in the spec; never stored in the portal.</summary>
+    public string? HuggingFaceToken { get; init; }
+}
+
+/// <summary>The REST API for deployments: HTTP in and out of the same <see cref="DeploymentCommands"/> the pages call.</summary>
 public static class DeploymentEndpoints
 {
     public static IEndpointRouteBuilder MapDeploymentApi(this IEndpointRouteBuilder endpoints)
@@ -20,7 +25,7 @@ public static class DeploymentEndpoints
         api.MapGet("", ListAsync).WithSummary("List deployments");
         api.MapPost("", CreateAsync)
             .RequireAuthorization(PortalPolicies.Operate)
-            .Accepts<DeploymentSpec>("application/json")
+            .Accepts<CreateDeploymentBody>("application/json")
             .WithSummary("Create a deployment; returns at once (202) while a job deploys it");
         api.MapGet("{name}", GetAsync).WithSummary("Read one deployment (with its ETag)");
         api.MapPut("{name}", UpdateAsync)
@@ -52,11 +57,23 @@ public static class DeploymentEndpoints
             return NotFound(name);
         }
 
-        response.Headers.ETag = DeploymentCommands.ETagOf(deployment);
+        response.Headers.ETag = deployment.ETag;
         return TypedResults.Ok(DeploymentResource.From(deployment));
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, DeploymentCommands commands, ClaimsPrincipal user, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpRequest request, DeploymentCommands commands, CancellationToken cancellationToken)
+    {
+        var (body, errors) = await SpecReader.ReadAsync<CreateDeploymentBody>(request, cancellationToken);
+        if (errors is not null)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The deployment spec is not valid.");
+        }
+
+        var command = new CreateDeployment(SpecOf(body!), body!.HuggingFaceToken);
+        return ToHttp(await commands.CreateAsync(command, cancellationToken), request.HttpContext.Response);
+    }
+
+    private static async Task<IResult> UpdateAsync(string name, HttpRequest request, DeploymentCommands commands, CancellationToken cancellationToken)
     {
         var (spec, errors) = await SpecReader.ReadAsync<DeploymentSpec>(request, cancellationToken);
         if (errors is not null)
@@ -64,23 +81,11 @@ public static class DeploymentEndpoints
             return TypedResults.ValidationProblem(errors, title: "The deployment spec is not valid.");
         }
 
-        var result = await commands.CreateAsync(DeploymentSpecDefaults.Normalize(spec!), RequesterOf(user), cancellationToken);
-        return ToHttp(result, request.HttpContext.Response);
+        var command = new UpdateDeployment(name, spec!, request.Headers.IfMatch.ToString());
+        return ToHttp(await commands.UpdateAsync(command, cancellationToken), request.HttpContext.Response);
     }
 
-    private static async Task<IResult> UpdateAsync(string name, HttpRequest request, DeploymentCommands commands, ClaimsPrincipal user, CancellationToken cancellationToken)
-    {
-        var (spec, errors) = await SpecReader.ReadAsync<DeploymentSpec>(request, cancellationToken);
-        if (errors is not null)
-        {
-            return TypedResults.ValidationProblem(errors, title: "The deployment spec is not valid.");
-        }
-
-        var result = await commands.UpdateAsync(name, DeploymentSpecDefaults.Normalize(spec!), request.Headers.IfMatch.ToString(), RequesterOf(user), cancellationToken);
-        return ToHttp(result, request.HttpContext.Response);
-    }
-
-    private static async Task<IResult> ScaleAsync(string name, HttpRequest request, DeploymentCommands commands, ClaimsPrincipal user, CancellationToken cancellationToken)
+    private static async Task<IResult> ScaleAsync(string name, HttpRequest request, DeploymentCommands commands, CancellationToken cancellationToken)
     {
         var (body, errors) = await SpecReader.ReadAsync<ScaleRequest>(request, cancellationToken);
         if (errors is not null)
@@ -88,19 +93,19 @@ public static class DeploymentEndpoints
             return TypedResults.ValidationProblem(errors, title: "The scale request is not valid.");
         }
 
-        var result = await commands.ScaleAsync(name, body!.Replicas, request.Headers.IfMatch.ToString(), RequesterOf(user), cancellationToken);
-        return ToHttp(result, request.HttpContext.Response);
+        var command = new ScaleDeployment(name, body!.Replicas, request.Headers.IfMatch.ToString());
+        return ToHttp(await commands.ScaleAsync(command, cancellationToken), request.HttpContext.Response);
     }
 
-    private static async Task<IResult> StopAsync(string name, DeploymentCommands commands, ClaimsPrincipal user, HttpResponse response, CancellationToken cancellationToken) =>
-        ToHttp(await commands.StopAsync(name, RequesterOf(user), cancellationToken), response);
+    private static async Task<IResult> StopAsync(string name, DeploymentCommands commands, HttpResponse response, CancellationToken cancellationToken) =>
+        ToHttp(await commands.StopAsync(new StopDeployment(name), cancellationToken), response);
 
-    private static async Task<IResult> StartAsync(string name, DeploymentCommands commands, ClaimsPrincipal user, HttpResponse response, CancellationToken cancellationToken) =>
-        ToHttp(await commands.StartAsync(name, RequesterOf(user), cancellationToken), response);
+    private static async Task<IResult> StartAsync(string name, DeploymentCommands commands, HttpResponse response, CancellationToken cancellationToken) =>
+        ToHttp(await commands.StartAsync(new StartDeployment(name), cancellationToken), response);
 
     private static async Task<IResult> DeleteAsync(
-        string name, bool? deleteModelCache, DeploymentCommands commands, ClaimsPrincipal user, HttpResponse response, CancellationToken cancellationToken) =>
-        ToHttp(await commands.DeleteAsync(name, deleteModelCache ?? false, RequesterOf(user), cancellationToken), response);
+        string name, bool? deleteModelCache, DeploymentCommands commands, HttpResponse response, CancellationToken cancellationToken) =>
+        ToHttp(await commands.DeleteAsync(new DeleteDeployment(name, deleteModelCache ?? false), cancellationToken), response);
 
     private static async Task<IResult> ManifestsAsync(string name, DeploymentQueries queries, IOptions<RenderOptions> renderOptions, CancellationToken cancellationToken)
     {
@@ -110,7 +115,7 @@ public static class DeploymentEndpoints
             return NotFound(name);
         }
 
-        var manifests = ManifestRenderer.Render(DeploymentJobs.EffectiveSpec(deployment), deployment.Revision, renderOptions.Value);
+        var manifests = ManifestRenderer.Render(deployment.EffectiveSpec, deployment.Revision, renderOptions.Value);
         return TypedResults.Text(ManifestYaml.Serialize(manifests), "application/yaml; charset=utf-8");
     }
 
@@ -126,12 +131,16 @@ public static class DeploymentEndpoints
         return TypedResults.Ok<IReadOnlyList<OperationResource>>(operations.Select(OperationResource.From).ToList());
     }
 
+    /// <summary>The body as a plain spec (serialised as its base type, which leaves the token out), so the token is never stored with it.</summary>
+    private static DeploymentSpec SpecOf(CreateDeploymentBody body) =>
+        JsonSerializer.Deserialize<DeploymentSpec>(JsonSerializer.SerializeToUtf8Bytes<DeploymentSpec>(body, PortalJson.Options), PortalJson.Options)!;
+
     private static IResult ToHttp(CommandResult result, HttpResponse response)
     {
         switch (result)
         {
             case CommandResult.Accepted accepted:
-                response.Headers.ETag = DeploymentCommands.ETagOf(accepted.Deployment);
+                response.Headers.ETag = accepted.Deployment.ETag;
                 return TypedResults.Accepted($"/api/v1/deployments/{accepted.Deployment.Name}", DeploymentResource.From(accepted.Deployment));
             case CommandResult.Invalid invalid:
                 return TypedResults.ValidationProblem(invalid.Errors, title: "The deployment spec is not valid.");
@@ -144,6 +153,10 @@ public static class DeploymentEndpoints
                 return TypedResults.Problem(
                     "The deployment changed since you read it (its ETag no longer matches If-Match). Read it again and re-apply your change.",
                     statusCode: StatusCodes.Status412PreconditionFailed, title: "Stale ETag");
+            case CommandResult.Forbidden forbidden:
+                return TypedResults.Problem(forbidden.Message, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
+            case CommandResult.ClusterFailed failed:
+                return TypedResults.Problem(failed.Message, statusCode: StatusCodes.Status502BadGateway, title: "The cluster refused a step");
             default:
                 throw new InvalidOperationException($"unmapped result {result}");
         }
@@ -151,11 +164,4 @@ public static class DeploymentEndpoints
 
     private static ProblemHttpResult NotFound(string name) =>
         TypedResults.Problem($"There is no deployment named '{name}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
-
-    /// <summary>Who asked, for the audit log: the user, and the key when it came through one.</summary>
-    public static string RequesterOf(ClaimsPrincipal user)
-    {
-        var name = user.Identity?.Name ?? "unknown";
-        return user.FindFirstValue(ApiKeyAuthenticationHandler.KeyIdClaim) is { } key ? $"{name} (api key {key[..8]})" : name;
-    }
 }

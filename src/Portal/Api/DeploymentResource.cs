@@ -1,4 +1,4 @@
-using Portal.Core.Deployments;
+using Portal.Domain.Deployments;
 
 namespace Portal.Api;
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
-using Portal.Core.Data;
-using Portal.Core.Deployments;
+using Portal.Application.Deployments;
+using Portal.Application.Security;
+using Portal.Domain.Deployments;
+using Portal.Infrastructure.Persistence;
 
 namespace Portal.Api;
 
@@ -59,21 +61,4 @@ public static class SpecReader
 
     private static Dictionary<string, string[]> TooLarge() =>
         new() { ["body"] = [$"The request body is larger than {MaxBodyBytes / 1024} KiB; a deployment spec is a few KiB."] };
-}
-
-public static class DeploymentSpecDefaults
-{
-    /// <summary>Trims what people type, lower-cases the framework id, and reads JSON nulls of nested parts as their defaults.</summary>
-    public static DeploymentSpec Normalize(DeploymentSpec spec) => spec with
-    {
-        Name = spec.Name?.Trim() ?? "",
-        Namespace = string.IsNullOrWhiteSpace(spec.Namespace) ? "default" : spec.Namespace.Trim(),
-        Framework = spec.Framework?.Trim().ToLowerInvariant() ?? "",
-        Model = spec.Model?.Trim() ?? "",
-        ExtraArgs = spec.ExtraArgs ?? [],
-        Env = spec.Env ?? new Dictionary<string, string>(),
-        Engine = spec.Engine ?? new EngineOptions(),
-        Persistence = spec.Persistence ?? new PersistenceSpec(),
-        Autoscaling = spec.Autoscaling ?? new AutoscalingSpec(),
-    };
 }

@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
-using Portal.Core.Data;
+using Portal.Application.Deployments;
+using Portal.Application.Security;
+using Portal.Domain.Deployments;
+using Portal.Infrastructure.Persistence;
 using Portal.Options;
 
 namespace Portal.Auth;

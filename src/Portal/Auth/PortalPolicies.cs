@@ -1,6 +1,6 @@
 namespace Portal.Auth;
 
-/// <summary>Authorization policy names; roles are in <see cref="Portal.Core.Data.PortalRoles"/>.</summary>
+/// <summary>Authorization policy names; roles are in <see cref="Portal.Application.Security.PortalRoles"/>.</summary>
 public static class PortalPolicies
 {
     /// <summary>Manage users, keys, and see the job dashboard.</summary>

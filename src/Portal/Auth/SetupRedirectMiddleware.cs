@@ -1,3 +1,5 @@
+using Portal.Infrastructure.Persistence;
+
 namespace Portal.Auth;
 
 /// <summary>Sends every page request to the setup page until the first admin exists.</summary>

@@ -1,16 +1,17 @@
+using Portal.Application.Ports;
 using Portal.Components.Deployments.Dialogs;
-using Portal.Jobs.Cluster;
+using Portal.Domain.Capacity;
+using Portal.Infrastructure.Kubernetes;
 using Portal.Services.Deployments;
 using Portal.Services.Wizard;
 
 namespace Portal.Extensions;
 
-/// <summary>The deploy wizard and deployment pages: their services (the commands themselves come from AddPortalJobs).</summary>
+/// <summary>The deploy wizard and deployment pages: their services (the commands themselves come from AddPortalApplication).</summary>
 public static class DeploymentUiExtensions
 {
     public static IServiceCollection AddDeploymentUi(this IServiceCollection services)
     {
-        services.AddSingleton<DeploymentInspector>();
         services.AddSingleton<DeploymentManifests>();
         services.AddScoped<DeploymentActions>();
         services.AddScoped<DeploymentActionFlow>();

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Options;
 using Portal.Gateway;
+using Portal.Infrastructure.Kubernetes;
 using Portal.Services.Playground;
 
 namespace Portal.Extensions;
@@ -16,7 +18,10 @@ public static class GatewayExtensions
         services.AddSingleton<GatewayRouteTable>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<GatewayRateLimiter>();
-        services.AddSingleton<UpstreamClient>();
+        services.AddSingleton(provider => new EngineTransport(
+            provider.GetRequiredService<PodAddressing>(),
+            provider.GetRequiredService<IOptions<KubernetesOptions>>(),
+            provider.GetRequiredService<IOptions<GatewayOptions>>().Value.ConnectTimeout));
         services.AddSingleton<GatewayHandler>();
         services.AddSingleton<GatewayClient>();
         services.AddSingleton<GatewayRouteSource>();

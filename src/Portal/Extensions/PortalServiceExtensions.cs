@@ -1,15 +1,18 @@
-using Hangfire;
-using Hangfire.AspNetCore;
-using Hangfire.InMemory;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 using Portal.Api;
+using Portal.Application.Deployments;
+using Portal.Application.Ports;
+using Portal.Application.Security;
 using Portal.Auth;
-using Portal.Core.Data;
+using Portal.Domain.Deployments;
 using Portal.Health;
+using Portal.Infrastructure.Persistence;
 using Portal.Options;
 using Portal.Services;
 
@@ -18,16 +21,6 @@ namespace Portal.Extensions;
 /// <summary>The portal's service registrations, one method per concern, so Program.cs reads like a table of contents.</summary>
 public static class PortalServiceExtensions
 {
-    public static IServiceCollection AddPortalDatabase(this IServiceCollection services, IConfiguration configuration)
-    {
-        var connectionString = configuration.GetConnectionString("Portal") ?? PortalDatabase.DefaultSqliteConnectionString;
-        services.AddDbContextFactory<PortalDb>(options => options.UsePortalSqlite(connectionString));
-        services.AddSingleton<DeploymentQueries>();
-        services.AddOptions<LiveUpdateOptions>().Bind(configuration.GetSection(LiveUpdateOptions.Section));
-        services.AddHostedService<DeploymentChangePoller>();
-        return services;
-    }
-
     public static IServiceCollection AddPortalIdentity(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AuthOptions>()
@@ -41,10 +34,11 @@ public static class PortalServiceExtensions
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityStateProvider>();
         services.AddScoped<IdentityRedirectManager>();
         services.AddScoped<IdentitySeeder>();
-        services.AddSingleton<SetupState>();
+        services.AddScoped<CurrentUser>();
+        services.AddScoped<ICurrentUser>(provider => provider.GetRequiredService<CurrentUser>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<CircuitHandler, CurrentUserCircuitHandler>());
 
         services.AddMemoryCache();
-        services.AddSingleton<ApiKeyService>();
         services.AddAuthentication(options =>
             {
                 options.DefaultScheme = PortalSchemes.CookieOrApiKey;
@@ -88,45 +82,11 @@ public static class PortalServiceExtensions
         return services;
     }
 
-    public static IServiceCollection AddPortalHangfire(this IServiceCollection services, IConfiguration configuration)
-    {
-        var options = configuration.GetSection(HangfireOptions.Section).Get<HangfireOptions>() ?? new HangfireOptions();
-        services.AddOptions<HangfireOptions>().Bind(configuration.GetSection(HangfireOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        // The storage is this host's own singleton, not Hangfire's static JobStorage.Current, so
-        // several portal hosts in one process (the tests) never run each other's jobs.
-        services.AddSingleton<JobStorage>(_ => new InMemoryStorage(new InMemoryStorageOptions
-        {
-            MaxExpirationTime = TimeSpan.FromHours(6),
-            IdType = InMemoryStorageIdType.Guid, // an id from before a restart can never name a new job
-        }));
-        // Likewise the activator: jobs resolve their services from this host, never from another
-        // host's container through Hangfire's static JobActivator.Current.
-        services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
-        services.AddHangfire((provider, hangfire) => hangfire
-            .UseLogProvider(new HangfireLogProvider(provider.GetRequiredService<ILoggerFactory>()))
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings());
-        if (options.ServerEnabled)
-        {
-            var reconcileInterval = configuration.GetSection("Reconcile").GetValue("Interval", TimeSpan.FromSeconds(15));
-            services.AddHangfireServer(server =>
-            {
-                server.WorkerCount = options.WorkerCount;
-                server.ServerName = $"portal:{Environment.MachineName}:{Environment.ProcessId}";
-                // Recurring jobs are checked this often: no less often than reconcile runs.
-                server.SchedulePollingInterval = reconcileInterval < TimeSpan.FromSeconds(15) ? reconcileInterval : TimeSpan.FromSeconds(15);
-            });
-        }
-        return services;
-    }
-
     public static IServiceCollection AddPortalUi(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         // Messages appear bottom-right, where they never cover a page's header actions.
         services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
-        services.AddSingleton(TimeProvider.System);
         return services;
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Portal.Auth;
+using Portal.Infrastructure.Kubernetes;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Portal.Gateway;
@@ -16,7 +17,7 @@ namespace Portal.Gateway;
 public sealed partial class GatewayHandler(
     GatewayRouteTable routes,
     IHttpForwarder forwarder,
-    UpstreamClient upstream,
+    EngineTransport upstream,
     GatewayMetrics metrics,
     GatewayRateLimiter limiter,
     IOptions<GatewayOptions> options,

@@ -2,25 +2,27 @@ using System.Threading.Channels;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Options;
-using Portal.Core.Data;
-using Portal.Core.Deployments;
-using Portal.Core.Engines;
-using Portal.Core.Manifests;
-using Portal.Jobs.Cluster;
+using Portal.Application.Deployments;
+using Portal.Application.Ports;
+using Portal.Application.Security;
+using Portal.Domain.Capacity;
+using Portal.Domain.Deployments;
+using Portal.Domain.Engines;
+using Portal.Domain.Manifests;
+using Portal.Infrastructure.Persistence;
 
 namespace Portal.Gateway;
 
 /// <summary>
 /// Keeps <see cref="GatewayRouteTable"/> current: deployments from the database (re-read when
 /// <see cref="DeploymentChanges"/> fires, and every <see cref="GatewayOptions.RouteRefreshInterval"/>),
-/// ready pods from the <see cref="ManagedPodInformer"/>. A request never triggers a database or Kubernetes call.
+/// ready pods from the <see cref="IPodDirectory"/> (the pod informer). A request never triggers a database or Kubernetes call.
 /// </summary>
 public sealed partial class GatewayRouteSource(
     GatewayRouteTable table,
     DeploymentQueries deployments,
     DeploymentChanges changes,
-    ManagedPodInformer pods,
-    PodAddressing addressing,
+    IPodDirectory pods,
     GatewayMetrics metrics,
     IOptions<GatewayOptions> options,
     TimeProvider time,
@@ -136,7 +138,7 @@ public sealed partial class GatewayRouteSource(
 
             // A pod of an earlier framework (during a change of engine) listens on its own port.
             var podProfile = EngineProfiles.TryGet(pod.GetLabel(PortalLabels.Framework), out var own) ? own : profile;
-            var prefix = addressing.BaseUri(pod, podProfile.ContainerPort).ToString();
+            var prefix = pods.BaseUri(pod, podProfile.ContainerPort).ToString();
             var key = $"{deployment.Namespace}/{pod.Name()}/{prefix}";
             if (!_endpoints.TryGetValue(key, out var endpoint))
             {

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http.Features;
+using Portal.Infrastructure.Kubernetes;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Portal.Gateway;
@@ -9,7 +10,7 @@ namespace Portal.Gateway;
 /// without the portal's API key or cookies, no compression (so the gateway can read the stream),
 /// and the credentials of the API server when pods are reached through its proxy.
 /// </summary>
-internal sealed class GatewayTransformer(UpstreamClient upstream) : HttpTransformer
+internal sealed class GatewayTransformer(EngineTransport upstream) : HttpTransformer
 {
     public const string DeploymentHeader = "x-portal-deployment";
     public const string PodHeader = "x-portal-pod";

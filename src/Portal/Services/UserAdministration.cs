@@ -1,7 +1,10 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Portal.Application.Deployments;
+using Portal.Application.Security;
 using Portal.Auth;
-using Portal.Core.Data;
+using Portal.Domain.Deployments;
+using Portal.Infrastructure.Persistence;
 
 namespace Portal.Services;
 

@@ -3,10 +3,12 @@ using Bunit.TestDoubles;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
+using Portal.Application.Deployments;
+using Portal.Application.Security;
 using Portal.Auth;
 using Portal.Components.Pages;
-using Portal.Core.Data;
-using Portal.Core.Deployments;
+using Portal.Domain.Deployments;
+using Portal.Infrastructure.Persistence;
 using Portal.TestSupport;
 
 namespace Portal.Tests.Components;

@@ -2,7 +2,7 @@ using Bunit;
 using MudBlazor;
 using MudBlazor.Services;
 using Portal.Components.Controls;
-using Portal.Core.Deployments;
+using Portal.Domain.Deployments;
 
 namespace Portal.Tests.Components;
 

@@ -1,4 +1,7 @@
-using Portal.Core.Metrics;
+using Portal.Application.Monitoring;
+using Portal.Application.Ports;
+using Portal.Domain.Monitoring;
+using Portal.Infrastructure.Prometheus;
 using Portal.Services.Dashboard;
 using Portal.TestSupport;
 

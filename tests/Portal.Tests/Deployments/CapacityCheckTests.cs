@@ -1,5 +1,7 @@
-using Portal.Core.Deployments;
-using Portal.Jobs.Cluster;
+using Portal.Application.Ports;
+using Portal.Domain.Capacity;
+using Portal.Domain.Deployments;
+using Portal.Infrastructure.Kubernetes;
 using Portal.Services.Wizard;
 
 namespace Portal.Tests.Deploying;

@@ -1,9 +1,11 @@
 using Bunit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Portal.Application.Deployments;
+using Portal.Application.Security;
 using Portal.Components.Pages;
-using Portal.Core.Data;
-using Portal.Core.Deployments;
+using Portal.Domain.Deployments;
+using Portal.Infrastructure.Persistence;
 
 namespace Portal.Tests.Deploying;
 
@@ -17,7 +19,7 @@ public sealed class DeploymentPageTests(SimulatorFixture simulator) : Deployment
     [Fact]
     public void A_failed_scheduling_event_is_shown_prominently_with_what_to_do()
     {
-        Auth.SetAuthorized("viewer@portal.test");
+        SignIn("viewer@portal.test", PortalRoles.Viewer);
         Seed("too-big", "vllm", "Qwen/Qwen2.5-72B-Instruct", d =>
         {
             d.ObservedState = ObservedState.Pending;
@@ -35,7 +37,7 @@ public sealed class DeploymentPageTests(SimulatorFixture simulator) : Deployment
     [Fact]
     public void Once_ready_an_old_warning_is_no_longer_shown()
     {
-        Auth.SetAuthorized("viewer@portal.test");
+        SignIn("viewer@portal.test", PortalRoles.Viewer);
         Seed("fine", "vllm", "Qwen/Qwen2.5-7B-Instruct", d =>
         {
             d.ObservedState = ObservedState.Ready;
@@ -54,7 +56,7 @@ public sealed class DeploymentPageTests(SimulatorFixture simulator) : Deployment
     {
         Seed("qwen-chat", "vllm", "Qwen/Qwen2.5-7B-Instruct", d => d.ObservedState = ObservedState.Ready);
 
-        Auth.SetAuthorized("viewer@portal.test");
+        SignIn("viewer@portal.test", PortalRoles.Viewer);
         var asViewer = RenderWithPopovers<DeploymentDetails>(p => p.Add(x => x.Name, "qwen-chat"));
         asViewer.WaitForAssertion(() => Assert.NotNull(asViewer.Find("#deployment-header")));
         Assert.Empty(asViewer.FindAll("#action-scale, #action-stop, #action-start, #action-delete"));
@@ -68,7 +70,7 @@ public sealed class DeploymentPageTests(SimulatorFixture simulator) : Deployment
     [Fact]
     public void The_ollama_pull_shows_its_percentage_and_then_done()
     {
-        Auth.SetAuthorized("viewer@portal.test");
+        SignIn("viewer@portal.test", PortalRoles.Viewer);
         var id = Seed("edge", "ollama", "qwen2.5:0.5b", d =>
         {
             d.ObservedState = ObservedState.Deploying;
@@ -99,7 +101,7 @@ public sealed class DeploymentPageTests(SimulatorFixture simulator) : Deployment
     [Fact]
     public void A_deleted_deployment_says_so_without_a_reload()
     {
-        Auth.SetAuthorized("viewer@portal.test");
+        SignIn("viewer@portal.test", PortalRoles.Viewer);
         var id = Seed("short-lived", "vllm", "Qwen/Qwen2.5-7B-Instruct", d => d.ObservedState = ObservedState.Deleting);
         var page = RenderWithPopovers<DeploymentDetails>(p => p.Add(x => x.Name, "short-lived"));
         page.WaitForAssertion(() => Assert.NotNull(page.Find("#deployment-header")));
@@ -118,7 +120,7 @@ public sealed class DeploymentPageTests(SimulatorFixture simulator) : Deployment
     [Fact]
     public void An_unknown_name_says_there_is_no_such_deployment()
     {
-        Auth.SetAuthorized("viewer@portal.test");
+        SignIn("viewer@portal.test", PortalRoles.Viewer);
 
         var page = RenderWithPopovers<DeploymentDetails>(p => p.Add(x => x.Name, "nope"));
 

@@ -1,16 +1,20 @@
 using Bunit;
 using Bunit.TestDoubles;
-using Hangfire;
-using Hangfire.InMemory;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using MudBlazor;
 using MudBlazor.Services;
-using Portal.Core.Data;
+using Portal.Application;
+using Portal.Application.Deployments;
+using Portal.Application.Ports;
+using Portal.Auth;
+using Portal.Infrastructure.Kubernetes;
+using Portal.Application.Security;
+using Portal.Domain.Deployments;
 using Portal.Extensions;
+using Portal.Infrastructure.Persistence;
 using Portal.Jobs;
 using Portal.Simulator;
 using Portal.TestSupport;
@@ -54,17 +58,17 @@ public abstract class DeploymentUiTestContext : BunitContext
             ["Kubernetes:Namespaces:0"] = "default",
             ["Kubernetes:Namespaces:1"] = "models",
             ["Kubernetes:CreateNamespaces"] = "true",
+            ["ConnectionStrings:Portal"] = $"Data Source={databasePath}",
         }).Build();
         Services.AddLogging();
-        Services.AddDbContextFactory<PortalDb>(o => o.UsePortalSqlite($"Data Source={databasePath}"));
-        Services.AddSingleton<DeploymentQueries>();
-        // Jobs are stored, not run. Hangfire logs through a static provider that every portal started by another
-        // test class points at its own LoggerFactory, disposed with it: these classes run alone (see the collection)
-        // and point it at a factory that is never disposed.
-        GlobalConfiguration.Configuration.UseLogProvider(new Hangfire.AspNetCore.AspNetCoreLogProvider(NullLoggerFactory.Instance));
-        Services.AddSingleton<IBackgroundJobClient>(
-            new BackgroundJobClient(new InMemoryStorage(new InMemoryStorageOptions { IdType = InMemoryStorageIdType.Guid })));
+        Services.AddMetrics();
+        // The layers as the portal composes them; no host runs, so jobs are stored in Hangfire's in-memory storage, not run.
+        Services.AddPortalApplication(configuration);
+        Services.AddPortalPersistence(configuration);
+        Services.AddPortalKubernetes(configuration);
         Services.AddPortalJobs(configuration);
+        Services.AddSingleton(User);
+        Services.AddSingleton<ICurrentUser>(User);
         Services.AddDeploymentUi();
         Auth = AddAuthorization();
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
@@ -77,21 +81,28 @@ public abstract class DeploymentUiTestContext : BunitContext
 
     protected SimulatedCluster Simulator { get; }
 
+    /// <summary>Who the commands see as the caller; <see cref="SignIn"/> sets it together with bUnit's authorization state.</summary>
+    protected CurrentUser User { get; } = new();
+
     protected BunitAuthorizationContext Auth { get; }
 
     protected static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;
 
-    protected void SignInAsOperator()
-    {
-        Auth.SetAuthorized("operator@portal.test");
-        Auth.SetRoles(PortalRoles.Operator);
-        Auth.SetPolicies(Portal.Auth.PortalPolicies.Operate);
-    }
+    protected void SignInAsOperator() => SignIn("operator@portal.test", PortalRoles.Operator);
 
-    /// <summary>A signed-in user with one role, as the services receive it from the circuit.</summary>
-    protected static System.Security.Claims.ClaimsPrincipal UserWithRole(string email, string role) =>
-        new(new System.Security.Claims.ClaimsIdentity(
+    /// <summary>Signs a user with one role in, for the rendered components and for the commands alike.</summary>
+    protected void SignIn(string email, string role)
+    {
+        Auth.SetAuthorized(email);
+        Auth.SetRoles(role);
+        if (role is PortalRoles.Operator or PortalRoles.Admin)
+        {
+            Auth.SetPolicies(Portal.Auth.PortalPolicies.Operate);
+        }
+
+        User.Principal = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
             [new(System.Security.Claims.ClaimTypes.Name, email), new(System.Security.Claims.ClaimTypes.Role, role)], "test"));
+    }
 
     /// <summary>Renders the popover provider MudSelect needs, then the component.</summary>
     protected IRenderedComponent<T> RenderWithPopovers<T>(Action<ComponentParameterCollectionBuilder<T>>? parameters = null)

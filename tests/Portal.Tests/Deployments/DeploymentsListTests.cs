@@ -1,9 +1,11 @@
 using Bunit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Portal.Application.Deployments;
+using Portal.Application.Security;
 using Portal.Components.Pages;
-using Portal.Core.Data;
-using Portal.Core.Deployments;
+using Portal.Domain.Deployments;
+using Portal.Infrastructure.Persistence;
 using Portal.Services.Deployments;
 
 namespace Portal.Tests.Deploying;
@@ -15,7 +17,7 @@ public sealed class DeploymentsListTests(SimulatorFixture simulator) : Deploymen
     [Fact]
     public void Search_and_filters_narrow_the_rows_and_say_how_many_remain()
     {
-        Auth.SetAuthorized("viewer@portal.test");
+        SignIn("viewer@portal.test", PortalRoles.Viewer);
         Seed(("qwen-chat", "models", "vllm", "Qwen/Qwen2.5-7B-Instruct", ObservedState.Ready),
              ("llama-agent", "models", "sglang", "meta-llama/Llama-3.1-8B-Instruct", ObservedState.Pending),
              ("edge-qwen", "default", "ollama", "qwen2.5:0.5b", ObservedState.Ready));
@@ -55,7 +57,7 @@ public sealed class DeploymentsListTests(SimulatorFixture simulator) : Deploymen
     [Fact]
     public async Task A_state_change_shows_in_the_row_without_a_reload()
     {
-        Auth.SetAuthorized("viewer@portal.test");
+        SignIn("viewer@portal.test", PortalRoles.Viewer);
         var id = Seed(("qwen-chat", "models", "vllm", "Qwen/Qwen2.5-7B-Instruct", ObservedState.Deploying))[0];
         var page = RenderWithPopovers<Deployments>();
         page.WaitForAssertion(() => Assert.Equal("deploying", StateOf(page, "qwen-chat")));
@@ -79,7 +81,7 @@ public sealed class DeploymentsListTests(SimulatorFixture simulator) : Deploymen
     {
         Seed(("qwen-chat", "models", "vllm", "Qwen/Qwen2.5-7B-Instruct", ObservedState.Ready));
 
-        Auth.SetAuthorized("viewer@portal.test");
+        SignIn("viewer@portal.test", PortalRoles.Viewer);
         var asViewer = RenderWithPopovers<Deployments>();
         asViewer.WaitForAssertion(() => Assert.Single(Rows(asViewer)));
         Assert.Empty(asViewer.FindAll(".row-menu"));
@@ -95,18 +97,18 @@ public sealed class DeploymentsListTests(SimulatorFixture simulator) : Deploymen
     public async Task The_actions_service_refuses_a_viewer_and_changes_nothing()
     {
         Seed(("qwen-chat", "models", "vllm", "Qwen/Qwen2.5-7B-Instruct", ObservedState.Ready));
-        var viewer = UserWithRole("viewer@portal.test", PortalRoles.Viewer);
-        Auth.SetAuthorized("viewer@portal.test");
+        SignIn("viewer@portal.test", PortalRoles.Viewer);
         var actions = Services.GetRequiredService<DeploymentActions>();
 
         var outcomes = new[]
         {
-            await actions.ScaleAsync(viewer, "qwen-chat", 3, Ct),
-            await actions.StopAsync(viewer, "qwen-chat", Ct),
-            await actions.DeleteAsync(viewer, "qwen-chat", deleteModelCache: true, Ct),
+            await actions.ScaleAsync("qwen-chat", 3, Ct),
+            await actions.StopAsync("qwen-chat", Ct),
+            await actions.DeleteAsync("qwen-chat", deleteModelCache: true, Ct),
         };
 
-        Assert.All(outcomes, o => Assert.Same(ActionOutcome.Refused, o));
+        Assert.All(outcomes, o => Assert.False(o.Succeeded));
+        Assert.All(outcomes, o => Assert.Contains("ask an Admin for the Operator role", o.Message));
         var stored = await Services.GetRequiredService<DeploymentQueries>().FindAsync("qwen-chat", Ct);
         Assert.Equal((1, DesiredState.Running, 1L), (stored!.Spec.Replicas, stored.DesiredState, stored.Revision));
     }
@@ -116,9 +118,8 @@ public sealed class DeploymentsListTests(SimulatorFixture simulator) : Deploymen
     {
         Seed(("qwen-chat", "models", "vllm", "Qwen/Qwen2.5-7B-Instruct", ObservedState.Ready));
         SignInAsOperator();
-        var operatorUser = UserWithRole("operator@portal.test", PortalRoles.Operator);
 
-        var outcome = await Services.GetRequiredService<DeploymentActions>().ScaleAsync(operatorUser, "qwen-chat", 2, Ct);
+        var outcome = await Services.GetRequiredService<DeploymentActions>().ScaleAsync("qwen-chat", 2, Ct);
 
         Assert.True(outcome.Succeeded, outcome.Message);
         Assert.Equal("Scaling qwen-chat to 2 replicas.", outcome.Message);

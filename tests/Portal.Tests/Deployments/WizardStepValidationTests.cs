@@ -3,8 +3,11 @@ using AngleSharp.Dom;
 using Bunit;
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
+using Portal.Application.Deployments;
+using Portal.Application.Security;
 using Portal.Components.Deployments.Wizard;
-using Portal.Core.Data;
+using Portal.Domain.Deployments;
+using Portal.Infrastructure.Persistence;
 using Portal.Services.Wizard;
 
 namespace Portal.Tests.Deploying;
@@ -172,9 +175,8 @@ public sealed class WizardStepValidationTests(SimulatorFixture simulator) : Depl
         draft.ChangeModel("meta-llama/Llama-3.2-1B-Instruct");
         draft.TokenSource = TokenSource.New;
         draft.TokenValue = "hf_test-token";
-        var operatorUser = UserWithRole("operator@portal.test", PortalRoles.Operator);
 
-        var outcome = await wizardService.DeployAsync(draft, operatorUser, Ct);
+        var outcome = await wizardService.DeployAsync(draft, Ct);
 
         Assert.True(outcome.Succeeded, outcome.Message);
         Assert.Equal("llama-3-2-1b-instruct", outcome.DeploymentName);
@@ -189,7 +191,7 @@ public sealed class WizardStepValidationTests(SimulatorFixture simulator) : Depl
         Assert.Equal("hf_test-token", System.Text.Encoding.UTF8.GetString(secret.Data["token"]));
 
         // The same name again is refused on the name field, before anything is written.
-        var again = await wizardService.DeployAsync(draft, operatorUser, Ct);
+        var again = await wizardService.DeployAsync(draft, Ct);
         Assert.False(again.Succeeded);
         Assert.Contains("already exists", again.Errors.Text("name"));
     }
@@ -197,13 +199,12 @@ public sealed class WizardStepValidationTests(SimulatorFixture simulator) : Depl
     [Fact]
     public async Task A_viewer_cannot_deploy_even_by_calling_the_service()
     {
-        Auth.SetAuthorized("viewer@portal.test");
+        SignIn("viewer@portal.test", PortalRoles.Viewer);
         var draft = new WizardDraft();
         draft.ChangeFramework("ollama");
         draft.ChangeModel("qwen2.5:0.5b");
-        var viewer = UserWithRole("viewer@portal.test", PortalRoles.Viewer);
 
-        var outcome = await Services.GetRequiredService<DeployWizard>().DeployAsync(draft, viewer, Ct);
+        var outcome = await Services.GetRequiredService<DeployWizard>().DeployAsync(draft, Ct);
 
         Assert.False(outcome.Succeeded);
         Assert.Contains("not create them", outcome.Message);

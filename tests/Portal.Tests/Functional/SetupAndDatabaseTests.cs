@@ -2,9 +2,11 @@ using System.Net;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Portal.Core.Data;
-using Portal.Core.Deployments;
-using Portal.Jobs.Maintenance;
+using Portal.Application.Deployments;
+using Portal.Application.Security;
+using Portal.Domain.Deployments;
+using Portal.Infrastructure.Persistence;
+using Portal.Jobs;
 using Portal.TestSupport;
 
 namespace Portal.Tests.Functional;

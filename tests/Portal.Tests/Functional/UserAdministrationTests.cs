@@ -1,5 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
-using Portal.Core.Data;
+using Portal.Application.Deployments;
+using Portal.Application.Security;
+using Portal.Domain.Deployments;
+using Portal.Infrastructure.Persistence;
 using Portal.Services;
 
 namespace Portal.Tests.Functional;

@@ -8,6 +8,9 @@ public abstract record CommandResult
     /// <summary>Stored and handed to a job (202): the deployment as stored and the operation that carries it out (null: nothing to do).</summary>
     public sealed record Accepted(Deployment Deployment, Operation? Operation) : CommandResult;
 
+    /// <summary>Work handed to a job that is not about one deployment (a reconcile pass), by its job id.</summary>
+    public sealed record Queued(string JobId) : CommandResult;
+
     /// <summary>Field-level problems (400), keyed by the JSON path of the field.</summary>
     public sealed record Invalid(IReadOnlyDictionary<string, string[]> Errors) : CommandResult
     {

@@ -66,13 +66,14 @@ public sealed class DeploymentCommands(
 
     /// <summary>
     /// Every field problem <see cref="CreateAsync"/> would report, keyed like the API's errors, without storing
-    /// anything: the wizard shows them next to the fields as the operator types.
+    /// anything: the wizard shows them next to the fields as the operator types. It may leave out the
+    /// name-taken check (<paramref name="checkNameTaken"/>) and ask <see cref="NameTakenAsync"/> only when the name changes.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, string[]>> ValidateAsync(CreateDeployment command, CancellationToken cancellationToken)
+    public async Task<Dictionary<string, string[]>> ValidateAsync(CreateDeployment command, CancellationToken cancellationToken, bool checkNameTaken = true)
     {
         var spec = SpecOf(command);
         var errors = await SpecErrorsAsync(spec, cancellationToken);
-        if (!errors.ContainsKey("name") && spec.Name.Length > 0 && await store.ExistsAsync(spec.Name, cancellationToken))
+        if (checkNameTaken && !errors.ContainsKey("name") && await NameTakenAsync(spec.Name, cancellationToken))
         {
             errors["name"] = [NameTakenMessage(spec.Name)];
         }
@@ -192,6 +193,10 @@ public sealed class DeploymentCommands(
             return NewOperation(deployment, OperationKind.PullModel, now);
         });
 
+    /// <summary>A reconcile pass now instead of at the next interval.</summary>
+    public CommandResult RequestReconcile() =>
+        user.CanOperate ? new CommandResult.Queued(jobs.EnqueueReconcile()) : new CommandResult.Forbidden(NotAnOperator);
+
     private static Operation Desire(Deployment deployment, DesiredState state, Operation operation)
     {
         deployment.DesiredState = state;
@@ -284,9 +289,13 @@ public sealed class DeploymentCommands(
         return errors;
     }
 
-    private static CommandResult.Invalid NameTaken(string name) => CommandResult.Invalid.Field("name", NameTakenMessage(name));
+    /// <summary>Whether a deployment of this name exists (always false for an empty name).</summary>
+    public async Task<bool> NameTakenAsync(string name, CancellationToken cancellationToken) =>
+        name.Length > 0 && await store.ExistsAsync(name, cancellationToken);
 
-    private static string NameTakenMessage(string name) => $"A deployment named '{name}' already exists; choose another name.";
+    public static string NameTakenMessage(string name) => $"A deployment named '{name}' already exists; choose another name.";
+
+    private static CommandResult.Invalid NameTaken(string name) => CommandResult.Invalid.Field("name", NameTakenMessage(name));
 
     private Operation NewOperation(Deployment deployment, OperationKind kind, DateTimeOffset now, OperationParameters? parameters = null) => new()
     {

@@ -7,6 +7,9 @@ namespace Portal.Domain.Manifests;
 /// <summary>Turns a deployment spec into the Kubernetes objects that run it.</summary>
 public static class ManifestRenderer
 {
+    /// <summary>Name of the StatefulSet's volume claim template for the model cache: claims are <c>model-cache-{name}-{ordinal}</c>.</summary>
+    public const string ModelCacheVolume = "model-cache";
+
     /// <summary>
     /// Renders the objects of <paramref name="spec"/> at <paramref name="revision"/>.
     /// Throws <see cref="InvalidDeploymentSpecException"/> for a spec that does not validate:

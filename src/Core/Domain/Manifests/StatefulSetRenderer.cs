@@ -9,7 +9,7 @@ namespace Portal.Domain.Manifests;
 internal static class StatefulSetRenderer
 {
     public const string ContainerPortName = "http";
-    public const string CacheVolume = "model-cache";
+    public const string CacheVolume = ManifestRenderer.ModelCacheVolume;
     public const string ShmVolume = "dshm";
 
     public static V1StatefulSet Render(DeploymentSpec spec, EngineProfile profile, long revision, RenderOptions options)

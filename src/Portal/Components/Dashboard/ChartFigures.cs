@@ -1,7 +1,7 @@
 using Plotly.Blazor;
-using PlotlyLayout = Plotly.Blazor.Layout;
 using Plotly.Blazor.LayoutLib;
 using Plotly.Blazor.Traces;
+using PlotlyLayout = Plotly.Blazor.Layout;
 using Portal.Services.Dashboard;
 using ScatterLine = Plotly.Blazor.Traces.ScatterLib.Line;
 

@@ -3,11 +3,15 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
+using Portal.Application.Deployments;
+using Portal.Application.Ports;
+using Portal.Application.Security;
 using Portal.Auth;
 using Portal.Components.Deployments.Dialogs;
-using Portal.Core.Data;
-using Portal.Core.Deployments;
-using Portal.Jobs.Cluster;
+using Portal.Domain.Capacity;
+using Portal.Domain.Deployments;
+using Portal.Infrastructure.Kubernetes;
+using Portal.Infrastructure.Persistence;
 using Portal.Services.Deployments;
 
 namespace Portal.Components.Pages;
@@ -46,7 +50,7 @@ public sealed partial class DeploymentDetails : IAsyncDisposable
     public required DeploymentChanges Changes { get; init; }
 
     [Inject]
-    public required DeploymentInspector Inspector { get; init; }
+    public required DeploymentInsights Insights { get; init; }
 
     [Inject]
     public required DeploymentManifests Manifests { get; init; }
@@ -55,16 +59,13 @@ public sealed partial class DeploymentDetails : IAsyncDisposable
     public required DeploymentActionFlow Actions { get; init; }
 
     [Inject]
-    public required IAuthorizationService Authorization { get; init; }
+    public required ICurrentUser User { get; init; }
 
     [Inject]
     public required NavigationManager Navigation { get; init; }
 
     [Inject]
     public required TimeProvider Time { get; init; }
-
-    [CascadingParameter]
-    public Task<AuthenticationState>? AuthenticationState { get; set; }
 
     private int RunningOperations => _operations.Count(o => o.Outcome is OperationOutcome.Pending or OperationOutcome.Running);
 
@@ -73,9 +74,8 @@ public sealed partial class DeploymentDetails : IAsyncDisposable
     protected override async Task OnParametersSetAsync()
     {
         _breadcrumbs = [new("Deployments", "deployments"), new(Name, null, disabled: true)];
-        var user = await UserAsync();
-        _canOperate = (await Authorization.AuthorizeAsync(user, PortalPolicies.Operate)).Succeeded;
-        _isAdmin = (await Authorization.AuthorizeAsync(user, PortalPolicies.Admin)).Succeeded;
+        _canOperate = User.CanOperate;
+        _isAdmin = User.IsAdmin;
         _refresh ??= new CoalescingRefresh(async ct =>
         {
             await LoadAsync(ct);
@@ -115,17 +115,15 @@ public sealed partial class DeploymentDetails : IAsyncDisposable
             StateHasChanged();
         }
 
-        try
+        var view = await Insights.ReadAsync(deployment, cancellationToken);
+        _podsError = view.Problem;
+        if (view.Problem is null)
         {
-            var pods = Inspector.PodsAsync(deployment.Namespace, deployment.Name, cancellationToken);
-            var events = Inspector.EventsAsync(deployment.Namespace, deployment.Name, cancellationToken);
-            _pods = await pods;
-            _events = await events;
-            _podsError = null;
+            _pods = view.Pods;
+            _events = view.Events;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        else
         {
-            _podsError = $"The cluster cannot be read now: {ClusterFailure.Describe(e)}";
             _pods ??= [];
             _events ??= [];
         }
@@ -152,30 +150,27 @@ public sealed partial class DeploymentDetails : IAsyncDisposable
         }
     }
 
-    private async Task ScaleAsync() => await RunAsync((user, target) => Actions.ScaleAsync(user, target, _disposed.Token));
+    private async Task ScaleAsync() => await RunAsync(target => Actions.ScaleAsync(target, _disposed.Token));
 
-    private async Task StopAsync() => await RunAsync((user, target) => Actions.StopAsync(user, target, _disposed.Token));
+    private async Task StopAsync() => await RunAsync(target => Actions.StopAsync(target, _disposed.Token));
 
-    private async Task StartAsync() => await RunAsync((user, target) => Actions.StartAsync(user, target, _disposed.Token));
+    private async Task StartAsync() => await RunAsync(target => Actions.StartAsync(target, _disposed.Token));
 
-    private async Task DeleteAsync() => await RunAsync((user, target) => Actions.DeleteAsync(user, target, _disposed.Token));
+    private async Task DeleteAsync() => await RunAsync(target => Actions.DeleteAsync(target, _disposed.Token));
 
-    /// <summary>Runs an action for the signed-in user (the service checks the role again) and re-reads the page.</summary>
-    private async Task RunAsync(Func<ClaimsPrincipal, ActionTarget, Task<bool>> action)
+    /// <summary>Runs an action (its command checks the role again) and re-reads the page.</summary>
+    private async Task RunAsync(Func<ActionTarget, Task<bool>> action)
     {
         if (_deployment is null || !_canOperate)
         {
             return;
         }
 
-        if (await action(await UserAsync(), ActionTarget.From(_deployment)))
+        if (await action(ActionTarget.From(_deployment)))
         {
             await RefreshAsync();
         }
     }
-
-    private async Task<ClaimsPrincipal> UserAsync() =>
-        AuthenticationState is null ? new ClaimsPrincipal() : (await AuthenticationState).User;
 
     public async ValueTask DisposeAsync()
     {

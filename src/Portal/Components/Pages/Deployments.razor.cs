@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Components;
-using Portal.Core.Data;
-using Portal.Core.Deployments;
+using Portal.Application.Deployments;
+using Portal.Application.Security;
+using Portal.Domain.Deployments;
+using Portal.Infrastructure.Persistence;
 using Portal.Services.Deployments;
 
 namespace Portal.Components.Pages;

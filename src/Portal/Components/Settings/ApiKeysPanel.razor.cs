@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using MudBlazor;
 using Portal.Auth;
+using Portal.Infrastructure.Persistence;
 using Portal.Services;
 
 namespace Portal.Components.Settings;

@@ -1,4 +1,6 @@
-using Portal.Core.Metrics;
+using Portal.Application.Monitoring;
+using Portal.Application.Ports;
+using Portal.Domain.Monitoring;
 
 namespace Portal.Services.Dashboard;
 

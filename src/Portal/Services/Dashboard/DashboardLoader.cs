@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
-using Portal.Core.Metrics;
+using Portal.Application.Monitoring;
+using Portal.Application.Ports;
+using Portal.Domain.Monitoring;
 
 namespace Portal.Services.Dashboard;
 
@@ -7,7 +9,7 @@ namespace Portal.Services.Dashboard;
 /// Runs a refresh's queries: one range query per panel over that panel's window, plus two instant queries (every
 /// GPU now, and which metrics each deployment exports). The count does not depend on the number of deployments.
 /// </summary>
-public sealed class DashboardLoader(PrometheusClient prometheus, MetricCatalog catalog, IOptions<DashboardOptions> options)
+public sealed class DashboardLoader(IPrometheus prometheus, MetricCatalog catalog, IOptions<DashboardOptions> options)
 {
     /// <summary>Queries per refresh when every panel has a new point: one per panel and two instant queries.</summary>
     public static int QueriesPerRefresh(int panels) => panels + 2;

@@ -1,7 +1,11 @@
-using Portal.Core.Data;
-using Portal.Core.Deployments;
-using Portal.Core.Engines;
-using Portal.Core.Metrics;
+using Portal.Application.Deployments;
+using Portal.Application.Monitoring;
+using Portal.Application.Ports;
+using Portal.Application.Security;
+using Portal.Domain.Deployments;
+using Portal.Domain.Engines;
+using Portal.Domain.Monitoring;
+using Portal.Infrastructure.Persistence;
 
 namespace Portal.Services.Dashboard;
 

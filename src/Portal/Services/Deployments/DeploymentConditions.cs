@@ -1,6 +1,8 @@
-using Portal.Core.Deployments;
-using Portal.Core.Engines;
-using Portal.Jobs.Cluster;
+using Portal.Application.Ports;
+using Portal.Domain.Capacity;
+using Portal.Domain.Deployments;
+using Portal.Domain.Engines;
+using Portal.Infrastructure.Kubernetes;
 
 namespace Portal.Services.Deployments;
 

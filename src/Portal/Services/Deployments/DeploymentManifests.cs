@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
-using Portal.Core.Deployments;
-using Portal.Core.Manifests;
-using Portal.Jobs.Deployments;
+using Portal.Application.Deployments;
+using Portal.Domain.Deployments;
+using Portal.Domain.Manifests;
 
 namespace Portal.Services.Deployments;
 
@@ -9,7 +9,7 @@ namespace Portal.Services.Deployments;
 public sealed class DeploymentManifests(IOptions<RenderOptions> renderOptions)
 {
     public string Yaml(Deployment deployment) =>
-        ManifestYaml.Serialize(ManifestRenderer.Render(DeploymentJobs.EffectiveSpec(deployment), deployment.Revision, renderOptions.Value));
+        ManifestYaml.Serialize(ManifestRenderer.Render(deployment.EffectiveSpec, deployment.Revision, renderOptions.Value));
 
     public string HelmValues(Deployment deployment) => HelmValuesExporter.Export(deployment.Spec, renderOptions.Value);
 }

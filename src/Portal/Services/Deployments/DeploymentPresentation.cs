@@ -1,7 +1,7 @@
 using System.Globalization;
-using Portal.Core.Deployments;
-using Portal.Core.Engines;
-using Portal.Jobs.Deployments;
+using Portal.Application.Deployments;
+using Portal.Domain.Deployments;
+using Portal.Domain.Engines;
 
 namespace Portal.Services.Deployments;
 

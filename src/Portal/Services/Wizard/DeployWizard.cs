@@ -5,14 +5,17 @@ using k8s.Models;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using Portal.Api;
+using Portal.Application.Deployments;
+using Portal.Application.Ports;
+using Portal.Application.Security;
 using Portal.Auth;
-using Portal.Core.Catalog;
-using Portal.Core.Data;
-using Portal.Core.Deployments;
-using Portal.Core.Engines;
-using Portal.Core.Manifests;
-using Portal.Jobs.Cluster;
-using Portal.Jobs.Deployments;
+using Portal.Domain.Capacity;
+using Portal.Domain.Catalog;
+using Portal.Domain.Deployments;
+using Portal.Domain.Engines;
+using Portal.Domain.Manifests;
+using Portal.Infrastructure.Kubernetes;
+using Portal.Infrastructure.Persistence;
 
 namespace Portal.Services.Wizard;
 
@@ -32,18 +35,6 @@ public sealed record WizardContext(
 /// <summary>The memory estimate for the draft, and what it assumed.</summary>
 public sealed record MemoryFit(MemoryEstimate Estimate, CatalogModel Model, GpuModel Gpu, int GpuCount, bool GpuAssumed);
 
-public enum CapacitySeverity
-{
-    /// <summary>Some replicas must wait for GPUs to free up.</summary>
-    Warning,
-
-    /// <summary>Some replicas can never be scheduled on this cluster.</summary>
-    Impossible,
-}
-
-/// <summary>A warning that the requested GPUs do not fit the cluster (the API accepts such specs; the pods stay Pending).</summary>
-public sealed record CapacityCheck(CapacitySeverity Severity, string Message);
-
 /// <summary>The rendered manifests and Helm values of the draft, or why they cannot be rendered yet.</summary>
 public sealed record ManifestPreview(string? Yaml, string? HelmValues, string? Problem);
 
@@ -56,29 +47,29 @@ public sealed record DeployOutcome(string? DeploymentName, FieldErrors Errors, s
 }
 
 /// <summary>
-/// The deploy wizard's logic: turns the draft into a spec, validates it exactly as the REST API does
-/// (plus the wizard's own checks: token, env rows, a taken name), estimates GPU memory, checks GPU
-/// capacity, renders the preview, and deploys through <see cref="DeploymentCommands"/>.
+/// The deploy wizard's logic: turns the draft into the same <see cref="CreateDeployment"/> command the REST API
+/// sends, validates it through <see cref="DeploymentCommands"/> (plus the draft's own checks: env rows, an existing
+/// Secret's name), estimates GPU memory, checks GPU capacity, renders the preview, and deploys.
 /// </summary>
 public sealed class DeployWizard(
-    ClusterLimitsProvider limits,
-    DeploymentInspector inspector,
-    DeploymentQueries queries,
+    IClusterLimits limits,
+    IClusterInspector inspector,
     DeploymentCommands commands,
-    ClusterWriter writer,
-    IAuthorizationService authorization,
-    IOptions<KubernetesOptions> kubernetes,
+    IOptions<NamespaceOptions> namespaces,
     IOptions<RenderOptions> renderOptions)
 {
-    public const string TokenSecretSuffix = Portal.Jobs.Cluster.ClusterWriter.TokenSecretSuffix;
-    public const string TokenSecretKey = "token";
+    private (string Name, bool Taken)? _lastNameCheck;
 
     public async Task<WizardContext> LoadContextAsync(CancellationToken cancellationToken)
     {
         var clusterLimits = limits.GetAsync(cancellationToken);
         var capacity = inspector.CapacityAsync(cancellationToken);
-        return new WizardContext(await clusterLimits, await capacity, kubernetes.Value.ManagedNamespaces);
+        return new WizardContext(await clusterLimits, await capacity, namespaces.Value.Managed);
     }
+
+    /// <summary>The command the draft describes: its spec, and the pasted token when the draft has one.</summary>
+    public static CreateDeployment ToCommand(WizardDraft draft) =>
+        new(ToSpec(draft), draft.TokenSource == TokenSource.New ? draft.TokenValue ?? "" : null);
 
     /// <summary>The spec the draft describes; never fails (validation says what is wrong with it).</summary>
     public static DeploymentSpec ToSpec(WizardDraft draft)
@@ -130,7 +121,7 @@ public sealed class DeployWizard(
             },
             HuggingFaceTokenSecret = draft.TokenSource switch
             {
-                TokenSource.New when name.Length > 0 => name + TokenSecretSuffix,
+                TokenSource.New when name.Length > 0 => TokenSecret.NameFor(name),
                 TokenSource.Existing => NullIfBlank(draft.ExistingTokenSecret),
                 _ => null,
             },
@@ -138,11 +129,11 @@ public sealed class DeployWizard(
         };
     }
 
-    /// <summary>Every problem of the draft, keyed like the API's (env rows as <c>env[i]</c>).</summary>
+    /// <summary>Every problem of the draft, keyed like the API's (env rows as <c>env[i]</c>); the name is looked up only when it changed.</summary>
     public async Task<FieldErrors> ValidateAsync(WizardDraft draft, WizardContext context, CancellationToken cancellationToken)
     {
-        var spec = ToSpec(draft);
-        var result = DeploymentSpecValidator.Validate(spec, context.Limits);
+        var command = ToCommand(draft);
+        var found = await commands.ValidateAsync(command, cancellationToken, checkNameTaken: false);
         var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         void Add(string field, string message)
         {
@@ -157,7 +148,7 @@ public sealed class DeployWizard(
             }
         }
 
-        foreach (var (field, messages) in result.Errors)
+        foreach (var (field, messages) in found)
         {
             foreach (var message in messages)
             {
@@ -165,23 +156,10 @@ public sealed class DeployWizard(
             }
         }
 
-        if (!errors.ContainsKey("namespace") && !context.Namespaces.Contains(spec.Namespace))
+        var name = command.Spec.Name.Trim();
+        if (!errors.ContainsKey("name") && await NameTakenAsync(name, cancellationToken))
         {
-            Add("namespace", $"The portal manages the namespaces {string.Join(", ", context.Namespaces)}; choose one of them.");
-        }
-
-        if (!errors.ContainsKey("name") && spec.Name.Length > 0 && await queries.FindAsync(spec.Name, cancellationToken) is not null)
-        {
-            Add("name", $"A deployment named '{spec.Name}' already exists; choose another name.");
-        }
-
-        if (draft.TokenSource == TokenSource.New && string.IsNullOrWhiteSpace(draft.TokenValue))
-        {
-            Add("huggingFaceToken", "Paste the Hugging Face token (it starts with hf_), or choose another option.");
-        }
-        else if (draft.TokenSource == TokenSource.New && draft.TokenValue!.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
-        {
-            Add("huggingFaceToken", "The token must not contain spaces or line breaks.");
+            Add("name", DeploymentCommands.NameTakenMessage(name));
         }
 
         if (draft.TokenSource == TokenSource.Existing && string.IsNullOrWhiteSpace(draft.ExistingTokenSecret))
@@ -232,38 +210,8 @@ public sealed class DeployWizard(
     }
 
     /// <summary>Whether the replicas' GPUs fit the cluster now, or ever; null when they fit or the cluster is unknown.</summary>
-    public static CapacityCheck? CheckCapacity(WizardDraft draft, WizardContext context)
-    {
-        var capacity = context.Capacity;
-        var gpus = draft.GpusPerReplica;
-        var replicas = draft.AutoscalingMode == AutoscalingMode.Off ? draft.Replicas : draft.MinReplicas;
-        if (!capacity.Reachable || gpus < 1 || replicas < 1 || capacity.Nodes.Count == 0)
-        {
-            return null;
-        }
-
-        var wanted = Plural(replicas, "replica") + " × " + Plural(gpus, "GPU") + " = " + Plural(replicas * gpus, "GPU");
-        var ever = capacity.ReplicasThatEverFit(gpus);
-        if (replicas > ever)
-        {
-            var largest = capacity.Nodes.Max(n => n.Gpus);
-            return new CapacityCheck(CapacitySeverity.Impossible,
-                $"This cannot run on this cluster: {wanted}, but its {Plural(capacity.Nodes.Count, "GPU node")} hold {Plural(capacity.TotalGpus, "GPU")} " +
-                $"(at most {largest} on one node), room for {Plural(ever, "replica")} of {Plural(gpus, "GPU")}. " +
-                $"{Plural(replicas - ever, "pod")} would stay Pending with FailedScheduling “Insufficient nvidia.com/gpu”.");
-        }
-
-        var now = capacity.ReplicasThatFitNow(gpus);
-        if (replicas > now)
-        {
-            return new CapacityCheck(CapacitySeverity.Warning,
-                (now == 0 ? $"No replica of {Plural(gpus, "GPU")} fits" : $"Only {Plural(now, "replica")} of {Plural(gpus, "GPU")} {(now == 1 ? "fits" : "fit")}") +
-                $" on the {Plural(capacity.FreeGpus, "free GPU")} now ({wanted} wanted); " +
-                "the others stay Pending until other deployments free their GPUs.");
-        }
-
-        return null;
-    }
+    public static CapacityWarning? CheckCapacity(WizardDraft draft, WizardContext context) =>
+        CapacityWarning.For(context.Capacity, draft.AutoscalingMode == AutoscalingMode.Off ? draft.Replicas : draft.MinReplicas, draft.GpusPerReplica);
 
     /// <summary>The YAML the portal will apply and the Helm values export, rendered from the draft.</summary>
     public ManifestPreview Preview(WizardDraft draft, WizardContext context)
@@ -281,64 +229,42 @@ public sealed class DeployWizard(
     }
 
     /// <summary>
-    /// Validates again, stores a pasted token as a Secret, and creates the deployment through the same
-    /// command as <c>POST /api/v1/deployments</c>. Returns at once; a job deploys it.
+    /// Validates again and creates the deployment through the same command as <c>POST /api/v1/deployments</c>
+    /// (which stores a pasted token as a Secret first). Returns at once; a job deploys it.
     /// </summary>
-    public async Task<DeployOutcome> DeployAsync(WizardDraft draft, ClaimsPrincipal user, CancellationToken cancellationToken)
+    public async Task<DeployOutcome> DeployAsync(WizardDraft draft, CancellationToken cancellationToken)
     {
-        if (!(await authorization.AuthorizeAsync(user, PortalPolicies.Operate)).Succeeded)
-        {
-            return DeployOutcome.Failed("Your role may view deployments but not create them; ask an Admin for the Operator role.");
-        }
-
         var context = await LoadContextAsync(cancellationToken);
+        _lastNameCheck = null;
         var errors = await ValidateAsync(draft, context, cancellationToken);
         if (!errors.IsEmpty)
         {
             return new DeployOutcome(null, errors, "Some fields need attention before this can be deployed.");
         }
 
-        var spec = ToSpec(draft);
-        if (draft.TokenSource == TokenSource.New)
-        {
-            try
-            {
-                await writer.EnsureNamespaceAsync(spec.Namespace, cancellationToken);
-                await writer.ApplySecretAsync(TokenSecret(spec, draft.TokenValue!.Trim()), cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                return DeployOutcome.Failed($"The token could not be stored as a Secret, so nothing was deployed: {ClusterFailure.Describe(e)}");
-            }
-        }
-
-        return await commands.CreateAsync(spec, DeploymentEndpoints.RequesterOf(user), cancellationToken) switch
+        return await commands.CreateAsync(ToCommand(draft), cancellationToken) switch
         {
             CommandResult.Accepted accepted => new DeployOutcome(accepted.Deployment.Name, FieldErrors.None, null),
             CommandResult.Invalid invalid => new DeployOutcome(null, new FieldErrors(invalid.Errors), "Some fields need attention before this can be deployed."),
+            CommandResult.Forbidden forbidden => DeployOutcome.Failed(forbidden.Message.Replace("change them", "create them", StringComparison.Ordinal)),
             CommandResult.Conflict conflict => DeployOutcome.Failed(conflict.Message),
+            CommandResult.ClusterFailed failed => DeployOutcome.Failed(failed.Message),
             var other => DeployOutcome.Failed($"The deployment was not created ({other.GetType().Name})."),
         };
     }
 
-    /// <summary>The Secret holding a pasted Hugging Face token; labelled as the portal's, key <c>token</c>.</summary>
-    public static V1Secret TokenSecret(DeploymentSpec spec, string token) => new()
+    /// <summary>Whether the name is taken, asked of the database only when it differs from the last name asked about.</summary>
+    private async Task<bool> NameTakenAsync(string name, CancellationToken cancellationToken)
     {
-        ApiVersion = "v1",
-        Kind = "Secret",
-        Type = "Opaque",
-        Metadata = new V1ObjectMeta
+        if (_lastNameCheck is { } last && last.Name == name)
         {
-            Name = spec.HuggingFaceTokenSecret,
-            NamespaceProperty = spec.Namespace,
-            Labels = new Dictionary<string, string>
-            {
-                [PortalLabels.ManagedBy] = PortalLabels.ManagedByValue,
-                [PortalLabels.Instance] = spec.Name,
-            },
-        },
-        Data = new Dictionary<string, byte[]> { [TokenSecretKey] = Encoding.UTF8.GetBytes(token) },
-    };
+            return last.Taken;
+        }
+
+        var taken = await commands.NameTakenAsync(name, cancellationToken);
+        _lastNameCheck = (name, taken);
+        return taken;
+    }
 
     private static (GpuModel Gpu, bool Assumed) GpuFor(string? gpuType, WizardContext context)
     {
@@ -381,7 +307,4 @@ public sealed class DeployWizard(
     }
 
     private static string? NullIfBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
-
-    private static string Plural(int count, string noun) =>
-        string.Create(CultureInfo.InvariantCulture, $"{count} {noun}{(count == 1 ? "" : "s")}");
 }

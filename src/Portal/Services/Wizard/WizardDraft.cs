@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
-using Portal.Core.Catalog;
-using Portal.Core.Deployments;
-using Portal.Core.Engines;
+using Portal.Domain.Catalog;
+using Portal.Domain.Deployments;
+using Portal.Domain.Engines;
 
 namespace Portal.Services.Wizard;
 

@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Microsoft.JSInterop;
-using Portal.Core.Data;
+using Portal.Application.Deployments;
+using Portal.Application.Security;
+using Portal.Domain.Deployments;
+using Portal.Infrastructure.Persistence;
 
 namespace Portal.Services.Wizard;
 

@@ -1,9 +1,12 @@
 using Microsoft.AspNetCore.Components;
-using Portal.Jobs.Cluster;
+using Portal.Application.Deployments;
+using Portal.Application.Ports;
+using Portal.Domain.Capacity;
+using Portal.Infrastructure.Kubernetes;
 
 namespace Portal.Components.Deployments.Details;
 
-/// <summary>Reads a pod's log tail through <see cref="DeploymentInspector"/>, and follows it while the switch is on.</summary>
+/// <summary>Reads a pod's log tail through <see cref="DeploymentInsights"/>, and follows it while the switch is on.</summary>
 public sealed partial class LogsTab : IAsyncDisposable
 {
     private const int MaxLines = 5_000;
@@ -19,7 +22,7 @@ public sealed partial class LogsTab : IAsyncDisposable
     private string? _error;
 
     [Inject]
-    public required DeploymentInspector Inspector { get; init; }
+    public required DeploymentInsights Insights { get; init; }
 
     [Inject]
     public required TimeProvider Time { get; init; }
@@ -81,11 +84,11 @@ public sealed partial class LogsTab : IAsyncDisposable
         {
             try
             {
-                _lines.AddRange(await Inspector.LogTailAsync(Namespace, _pod, _tail, _disposed.Token));
+                _lines.AddRange(await Insights.LogTailAsync(Namespace, _pod, _tail, _disposed.Token));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                _error = $"The log of {_pod} cannot be read now: {ClusterFailure.Describe(e)}";
+                _error = $"The log of {_pod} cannot be read now: {Insights.Describe(e)}";
             }
 
             return;
@@ -99,7 +102,7 @@ public sealed partial class LogsTab : IAsyncDisposable
     {
         try
         {
-            await foreach (var line in Inspector.FollowLogAsync(Namespace, pod, _tail, cancellationToken))
+            await foreach (var line in Insights.FollowLogAsync(Namespace, pod, _tail, cancellationToken))
             {
                 await InvokeAsync(() =>
                 {
@@ -126,7 +129,7 @@ public sealed partial class LogsTab : IAsyncDisposable
         {
             await InvokeAsync(() =>
             {
-                _error = $"Following the log of {pod} stopped: {ClusterFailure.Describe(e)}";
+                _error = $"Following the log of {pod} stopped: {Insights.Describe(e)}";
                 StateHasChanged();
             });
         }

@@ -1,5 +1,7 @@
-using Portal.Core.Data;
-using Portal.Core.Deployments;
+using Portal.Application.Deployments;
+using Portal.Application.Security;
+using Portal.Domain.Deployments;
+using Portal.Infrastructure.Persistence;
 
 namespace Portal.Components.Deployments.Dialogs;
 

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using MudBlazor;
 using Portal.Services.Deployments;
 
@@ -6,14 +5,14 @@ namespace Portal.Components.Deployments.Dialogs;
 
 /// <summary>
 /// Scale, stop, start and delete as a person does them: a dialog to confirm (typed name for delete),
-/// then <see cref="DeploymentActions"/> (which checks the role again), then a snackbar saying what happened.
+/// then <see cref="DeploymentActions"/> (whose command checks the role again), then a snackbar saying what happened.
 /// Shared by the list's row menu and the deployment page's header.
 /// </summary>
 public sealed class DeploymentActionFlow(IDialogService dialogs, ISnackbar snackbar, DeploymentActions actions)
 {
     private static readonly DialogOptions Options = new() { MaxWidth = MaxWidth.Small, CloseOnEscapeKey = true, CloseButton = true };
 
-    public async Task<bool> ScaleAsync(ClaimsPrincipal user, ActionTarget target, CancellationToken cancellationToken)
+    public async Task<bool> ScaleAsync(ActionTarget target, CancellationToken cancellationToken)
     {
         var parameters = new DialogParameters<ScaleDialog>
         {
@@ -27,10 +26,10 @@ public sealed class DeploymentActionFlow(IDialogService dialogs, ISnackbar snack
             return false;
         }
 
-        return Report(await actions.ScaleAsync(user, target.Name, replicas, cancellationToken));
+        return Report(await actions.ScaleAsync(target.Name, replicas, cancellationToken));
     }
 
-    public async Task<bool> StopAsync(ClaimsPrincipal user, ActionTarget target, CancellationToken cancellationToken)
+    public async Task<bool> StopAsync(ActionTarget target, CancellationToken cancellationToken)
     {
         var parameters = new DialogParameters<ConfirmDialog>
         {
@@ -45,13 +44,13 @@ public sealed class DeploymentActionFlow(IDialogService dialogs, ISnackbar snack
             return false;
         }
 
-        return Report(await actions.StopAsync(user, target.Name, cancellationToken));
+        return Report(await actions.StopAsync(target.Name, cancellationToken));
     }
 
-    public async Task<bool> StartAsync(ClaimsPrincipal user, ActionTarget target, CancellationToken cancellationToken) =>
-        Report(await actions.StartAsync(user, target.Name, cancellationToken));
+    public async Task<bool> StartAsync(ActionTarget target, CancellationToken cancellationToken) =>
+        Report(await actions.StartAsync(target.Name, cancellationToken));
 
-    public async Task<bool> DeleteAsync(ClaimsPrincipal user, ActionTarget target, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(ActionTarget target, CancellationToken cancellationToken)
     {
         var parameters = new DialogParameters<DeleteDialog> { { d => d.Name, target.Name } };
         var dialog = await dialogs.ShowAsync<DeleteDialog>($"Delete {target.Name}", parameters, Options);
@@ -60,7 +59,7 @@ public sealed class DeploymentActionFlow(IDialogService dialogs, ISnackbar snack
             return false;
         }
 
-        return Report(await actions.DeleteAsync(user, target.Name, deleteCache, cancellationToken));
+        return Report(await actions.DeleteAsync(target.Name, deleteCache, cancellationToken));
     }
 
     private bool Report(ActionOutcome outcome)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
+using Portal.Domain.Capacity;
 using Portal.Services.Wizard;
 
 namespace Portal.Components.Deployments.Wizard;
@@ -34,9 +35,6 @@ public sealed partial class DeployWizardView : IAsyncDisposable
 
     [Inject]
     public required ISnackbar Snackbar { get; init; }
-
-    [CascadingParameter]
-    public Task<AuthenticationState>? AuthenticationState { get; set; }
 
     private WizardStep Current => (WizardStep)Math.Clamp(_draft?.StepIndex ?? 0, 0, WizardSteps.All.Count - 1);
 
@@ -164,8 +162,7 @@ public sealed partial class DeployWizardView : IAsyncDisposable
         _deploying = true;
         try
         {
-            var user = AuthenticationState is null ? new System.Security.Claims.ClaimsPrincipal() : (await AuthenticationState).User;
-            var outcome = await Wizard.DeployAsync(_draft, user, _disposed.Token);
+            var outcome = await Wizard.DeployAsync(_draft, _disposed.Token);
             if (outcome.Succeeded)
             {
                 await Store.ClearAsync(_disposed.Token);
