@@ -16,6 +16,7 @@ builder.Services.AddPortalUi();
 builder.Services.AddDeploymentUi();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalOperations();
+builder.Services.AddPortalTelemetry();
 builder.Services.AddPortalGateway(builder.Configuration);
 builder.Services.AddPortalDashboard(builder.Configuration);
 

@@ -12,7 +12,6 @@ using Portal.Domain.Deployments;
 using Portal.Health;
 using Portal.Infrastructure.Persistence;
 using Portal.Jobs;
-using Prometheus;
 using Scalar.AspNetCore;
 
 namespace Portal.Extensions;
@@ -57,7 +56,6 @@ public static class PortalApplicationExtensions
         app.UseWhen(
             context => !ProgramPaths.Contains(context.Request.Path),
             pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
-        app.UseHttpMetrics();
         app.UseMiddleware<SetupRedirectMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<CurrentUserMiddleware>();
@@ -78,7 +76,7 @@ public static class PortalApplicationExtensions
             Predicate = check => check.Tags.Contains("ready"),
             ResponseWriter = HealthResponseWriter.WriteAsync,
         }).AllowAnonymous();
-        app.MapMetrics("/metrics").AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
 
         // Endpoint authorization decides who sees the dashboard; Hangfire's own filters are not needed.
         app.MapHangfireDashboardWithAuthorizationPolicy(

@@ -159,7 +159,7 @@ public sealed partial class GatewayHandler(
         context.Response.Body = new ObservingResponseStream(context.Response.Body, exchange.Observer, time);
 
         var set = deployment.Metrics;
-        set.InFlight.Inc();
+        set.StartedForwarding();
         try
         {
             for (var attempt = 0; ; attempt++)
@@ -195,10 +195,10 @@ public sealed partial class GatewayHandler(
                         context.Features.Set<IForwarderErrorFeature>(null);
                         if (!ReferenceEquals(nextDeployment, deployment))
                         {
-                            set.InFlight.Dec();
+                            set.StoppedForwarding();
                             deployment = nextDeployment!;
                             set = deployment.Metrics;
-                            set.InFlight.Inc();
+                            set.StartedForwarding();
                         }
 
                         pod = next;
@@ -217,7 +217,7 @@ public sealed partial class GatewayHandler(
         }
         finally
         {
-            set.InFlight.Dec();
+            set.StoppedForwarding();
             Record(context, set, exchange.Observer, started);
         }
     }
@@ -226,15 +226,15 @@ public sealed partial class GatewayHandler(
     {
         var status = context.RequestAborted.IsCancellationRequested ? GatewayMetrics.ClientClosedRequest : context.Response.StatusCode;
         set.CountRequest(status);
-        set.Duration.Observe(time.GetElapsedTime(started).TotalSeconds);
+        set.ObserveDuration(time.GetElapsedTime(started).TotalSeconds);
         if (observer.FirstTokenTimestamp != 0)
         {
-            set.TimeToFirstToken.Observe(time.GetElapsedTime(started, observer.FirstTokenTimestamp).TotalSeconds);
+            set.ObserveTimeToFirstToken(time.GetElapsedTime(started, observer.FirstTokenTimestamp).TotalSeconds);
         }
 
         if (observer.OutputTokens > 0)
         {
-            set.OutputTokens.Inc(observer.OutputTokens);
+            set.CountOutputTokens(observer.OutputTokens);
         }
     }
 

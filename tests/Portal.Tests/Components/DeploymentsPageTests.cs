@@ -32,6 +32,7 @@ public sealed class DeploymentsPageTests : BunitContext
         }
 
         Services.AddDbContextFactory<PortalDb>(o => o.UsePortalSqlite($"Data Source={path}"));
+        Services.AddSingleton<Portal.Application.Ports.IDeploymentStore, DeploymentStore>();
         Services.AddSingleton<DeploymentQueries>();
         Services.AddSingleton<DeploymentChanges>();
         Services.AddSingleton(TimeProvider.System);

@@ -25,15 +25,15 @@ public sealed class SignInAndAccessTests(PortalFixture portal) : IClassFixture<P
     }
 
     [Fact]
-    public async Task Metrics_endpoint_exposes_http_request_durations()
+    public async Task Metrics_endpoint_exposes_http_request_durations_from_aspnetcore_meter()
     {
         using var client = PortalHttp.NewClient(portal.App.BaseAddress);
         await client.GetAsync("/healthz", Ct);
 
         var metrics = await client.GetStringAsync("/metrics", Ct);
 
-        Assert.Contains("# TYPE http_request_duration_seconds histogram", metrics);
-        Assert.Contains("http_request_duration_seconds_bucket{", metrics);
+        Assert.Contains("# TYPE http_server_request_duration_seconds histogram", metrics);
+        Assert.Contains("http_server_request_duration_seconds_bucket{", metrics);
     }
 
     [Theory]
