@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Application.Deployments;
 using Portal.Application.Maintenance;
 using Portal.Application.Reconcile;
+using Portal.Application.Security;
 using Portal.Domain.Manifests;
 
 namespace Portal.Application;
@@ -32,6 +33,9 @@ public static class PortalApplicationExtensions
         services.AddTransient<DeploymentExecutor>();
         services.AddTransient<ReconcileRunner>();
         services.AddTransient<OperationRetention>();
+        services.AddMemoryCache();
+        services.AddSingleton<ApiKeyService>();
+        services.AddSingleton<SetupState>();
         return services;
     }
 }

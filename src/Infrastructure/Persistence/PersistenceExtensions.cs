@@ -15,8 +15,7 @@ public static class PersistenceExtensions
         services.AddSingleton<IDeploymentStore, DeploymentStore>();
         services.AddSingleton<IReconcileStore, ReconcileStore>();
         services.AddSingleton<IOperationLog, OperationLog>();
-        services.AddSingleton<ApiKeyService>();
-        services.AddSingleton<SetupState>();
+        services.AddSingleton<IApiKeyStore, ApiKeyStore>();
         services.AddOptions<LiveUpdateOptions>().Bind(configuration.GetSection(LiveUpdateOptions.Section));
         services.AddHostedService<DeploymentChangePoller>();
         return services;

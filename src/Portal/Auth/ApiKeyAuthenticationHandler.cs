@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Portal.Application.Security;
 using Portal.Infrastructure.Persistence;
 
 namespace Portal.Auth;

@@ -65,7 +65,7 @@ public sealed class DashboardSessionTests(DashboardFixture fixture) : IClassFixt
         var ttft = session.Panel(DashboardPanels.TimeToFirstToken);
         Assert.Equal(
             "d-ollama: Ollama has no Prometheus metrics of its own: measured by the portal gateway. " +
-            "No data yet: the gateway has not served it (portal_gateway_time_to_first_token_seconds_count is 0).",
+            "No data yet: the gateway has not served it (portal_gateway_time_to_first_token_seconds_count is absent).",
             Assert.Single(ttft.Footnotes));
         Assert.Empty(session.Panel(DashboardPanels.GpuUtilization).Footnotes);
         Assert.Equal(["d-ollama: none of its pods holds a GPU now."], session.Panel(DashboardPanels.GpuMemory).Footnotes);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using MudBlazor;
+using Portal.Application.Security;
 using Portal.Auth;
 using Portal.Infrastructure.Persistence;
 using Portal.Services;
