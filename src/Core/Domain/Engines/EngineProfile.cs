@@ -3,86 +3,98 @@ using Portal.Domain.Deployments;
 
 namespace Portal.Domain.Engines;
 
+/// <summary>Memory-backed <c>/dev/shm</c> an engine needs, from a number of GPUs per replica on.</summary>
+public sealed record SharedMemory(string Size, int FromGpus = 0);
+
 /// <summary>
-/// Everything the portal knows about one inference framework: image, port, how a spec
-/// becomes an argv list, probes, volumes, metric names and the options it understands.
-/// Adding an engine means adding one subclass; <see cref="EngineProfiles"/> finds it.
+/// Everything the portal knows about one inference framework, as data: image, port, how a spec becomes an argv
+/// list, probes, volumes, metric names and the options it understands. The profiles are in
+/// <see cref="EngineProfiles"/>; adding an engine means adding one there.
 /// </summary>
-public abstract class EngineProfile
+public sealed record EngineProfile
 {
     /// <summary>The framework id stored in specs and labels: <c>vllm</c>, <c>sglang</c>, <c>ollama</c>.</summary>
-    public abstract string Id { get; }
+    public required string Id { get; init; }
 
-    public abstract string DisplayName { get; }
+    public required string DisplayName { get; init; }
+
+    /// <summary>A few words for the wizard's card: what the engine is best at.</summary>
+    public required string Tagline { get; init; }
 
     /// <summary>One line for the wizard: when this framework is the right choice.</summary>
-    public abstract string WhenToChoose { get; }
+    public required string WhenToChoose { get; init; }
 
     /// <summary>One line for the wizard: what it needs from the cluster.</summary>
-    public abstract string Needs { get; }
-
-    /// <summary>Position in lists shown to people.</summary>
-    public abstract int DisplayOrder { get; }
+    public required string Needs { get; init; }
 
     /// <summary>Image repository without tag, for example <c>vllm/vllm-openai</c>.</summary>
-    public abstract string ImageRepository { get; }
+    public required string ImageRepository { get; init; }
 
-    public abstract string DefaultTag { get; }
+    public required string DefaultTag { get; init; }
 
-    public abstract int ContainerPort { get; }
+    public required int ContainerPort { get; init; }
 
-    public abstract ModelIdFormat ModelIdFormat { get; }
+    public required ModelIdFormat ModelIdFormat { get; init; }
 
     /// <summary>False when the engine also runs on CPU (zero GPUs per replica allowed).</summary>
-    public abstract bool RequiresGpu { get; }
+    public required bool RequiresGpu { get; init; }
 
     /// <summary>Where the model-cache volume is mounted.</summary>
-    public abstract string CacheMountPath { get; }
+    public required string CacheMountPath { get; init; }
 
-    public abstract EngineProbes Probes { get; }
+    public required EngineProbes Probes { get; init; }
 
     /// <summary>Prometheus metric names; <see cref="EngineMetricNames.None"/> when the engine exposes none.</summary>
-    public abstract EngineMetricNames Metrics { get; }
+    public required EngineMetricNames Metrics { get; init; }
 
     /// <summary>The options the engine understands, with the flag or variable each becomes.</summary>
-    public abstract IReadOnlyList<EngineOptionBinding> Options { get; }
+    public required IReadOnlyList<EngineOptionBinding> Options { get; init; }
+
+    /// <summary>The container's command (the executable and its fixed sub-command).</summary>
+    public required IReadOnlyList<string> Command { get; init; }
+
+    /// <summary>Arguments the portal always sets; <c>{model}</c> and <c>{port}</c> stand for the spec's model and the container port.</summary>
+    public required IReadOnlyList<string> BaseArgTemplate { get; init; }
+
+    /// <summary>Flags the portal sets itself (model, host, port, …); extra args may not repeat them.</summary>
+    public IReadOnlyList<string> BaseFlags { get; init; } = [];
+
+    /// <summary>Environment the portal always sets, before the mapped options and the operator's env.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> BaseEnvironment { get; init; } = [];
+
+    /// <summary>Memory-backed <c>/dev/shm</c>, or null when the engine needs none.</summary>
+    public SharedMemory? SharedMemory { get; init; }
 
     /// <summary>Path of the Prometheus endpoint on the container port, or null when there is none.</summary>
-    public virtual string? MetricsPath => "/metrics";
+    public string? MetricsPath { get; init; } = "/metrics";
 
     public bool ExposesMetrics => MetricsPath is not null;
 
     /// <summary>Path prefix of the engine's OpenAI-compatible API.</summary>
-    public virtual string OpenAiBasePath => "/v1";
+    public string OpenAiBasePath { get; init; } = "/v1";
 
     /// <summary>Environment variable the Hugging Face token Secret is mapped to; null when unused.</summary>
-    public virtual string? HuggingFaceTokenEnv => "HF_TOKEN";
+    public string? HuggingFaceTokenEnv { get; init; } = "HF_TOKEN";
 
     /// <summary>Endpoint the portal calls after start to download the model; null when the engine fetches it itself.</summary>
-    public virtual string? ModelPullPath => null;
+    public string? ModelPullPath { get; init; }
 
     public bool PullsModelAfterStart => ModelPullPath is not null;
 
     /// <summary>Whether operators may append their own command-line arguments.</summary>
-    public virtual bool AcceptsExtraArgs => true;
+    public bool AcceptsExtraArgs { get; init; } = true;
 
     public string Image(string? tag = null) =>
         $"{ImageRepository}:{(string.IsNullOrWhiteSpace(tag) ? DefaultTag : tag)}";
 
-    /// <summary>Size limit of a memory-backed <c>/dev/shm</c>, or null when the engine needs none.</summary>
-    public abstract string? SharedMemorySize(DeploymentSpec spec);
-
-    /// <summary>The container's command (the executable and its fixed sub-command).</summary>
-    public abstract IReadOnlyList<string> Command { get; }
+    /// <summary>Size limit of a memory-backed <c>/dev/shm</c> for this spec, or null when the engine needs none.</summary>
+    public string? SharedMemorySize(DeploymentSpec spec) =>
+        SharedMemory is { } shm && spec.GpusPerReplica >= shm.FromGpus ? shm.Size : null;
 
     /// <summary>Arguments the portal always sets: model, host and port.</summary>
-    public abstract IReadOnlyList<string> BaseArgs(DeploymentSpec spec);
-
-    /// <summary>Environment the portal always sets, before the mapped options and the operator's env.</summary>
-    public virtual IReadOnlyList<KeyValuePair<string, string>> BaseEnvironment => [];
-
-    /// <summary>Flags the portal sets itself (model, host, port, …); extra args may not repeat them.</summary>
-    protected abstract IReadOnlyList<string> BaseFlags { get; }
+    public IReadOnlyList<string> BaseArgs(DeploymentSpec spec) =>
+        BaseArgTemplate.Select(a => a.Replace("{model}", spec.Model, StringComparison.Ordinal)
+            .Replace("{port}", ContainerPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)).ToList();
 
     /// <summary>The argv the spec turns into: command plus args, never a shell string.</summary>
     public EngineCommand BuildCommand(DeploymentSpec spec) => new(Command, [.. BaseArgs(spec), .. OperatorArgs(spec)]);
@@ -181,8 +193,6 @@ public abstract class EngineProfile
             ? $"Use the {EngineOptionInfo.For(binding.Option).Field} field instead of {name}."
             : null;
     }
-
-    protected static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     public override string ToString() => Id;
 }

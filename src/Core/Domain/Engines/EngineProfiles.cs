@@ -2,15 +2,17 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Portal.Domain.Engines;
 
-/// <summary>The registry of engine profiles: every concrete <see cref="EngineProfile"/> in this assembly.</summary>
-public static class EngineProfiles
+/// <summary>The engine profiles (one file each under <c>Profiles/</c>), in the order people see them.</summary>
+public static partial class EngineProfiles
 {
-    private static readonly IReadOnlyList<EngineProfile> Profiles = typeof(EngineProfile).Assembly
-        .GetTypes()
-        .Where(t => t.IsSubclassOf(typeof(EngineProfile)) && !t.IsAbstract)
-        .Select(t => (EngineProfile)Activator.CreateInstance(t)!)
-        .OrderBy(p => p.DisplayOrder)
-        .ToArray();
+    // Built here, in this order, so the lists below never see a profile before it exists.
+    public static EngineProfile Vllm { get; } = NewVllm();
+
+    public static EngineProfile Sglang { get; } = NewSglang();
+
+    public static EngineProfile Ollama { get; } = NewOllama();
+
+    private static readonly IReadOnlyList<EngineProfile> Profiles = [Vllm, Sglang, Ollama];
 
     private static readonly Dictionary<string, EngineProfile> ById =
         Profiles.ToDictionary(p => p.Id, StringComparer.Ordinal);
