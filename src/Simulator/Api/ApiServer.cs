@@ -140,8 +140,20 @@ internal sealed partial class ApiServer : IAsyncDisposable
             case ("get", "log"):
                 _api.Get(type, ns, name);
                 context.Response.ContentType = "text/plain";
+                var buffered = new MemoryStream();
+                if (query["follow"] != "true")
+                {
+                    // Errors (no previous container, unknown container) must still become a Status, so write only once the log is read.
+                    await _logs.WriteAsync(new PodLogRequest(ns, name, query["container"].FirstOrDefault() is { Length: > 0 } only ? only : null, query["previous"] == "true",
+                        int.TryParse(query["tailLines"], out var lines) ? lines : null, false), buffered, ct);
+                    await context.Response.Body.WriteAsync(buffered.ToArray(), ct);
+                    break;
+                }
+
                 await context.Response.StartAsync(ct);
-                await _logs.WriteAsync(ns, name, int.TryParse(query["tailLines"], out var tail) ? tail : null, query["follow"] == "true", context.Response.Body, ct);
+                var logRequest = new PodLogRequest(ns, name, query["container"].FirstOrDefault() is { Length: > 0 } c ? c : null, query["previous"] == "true",
+                    int.TryParse(query["tailLines"], out var tail) ? tail : null, query["follow"] == "true");
+                await _logs.WriteAsync(logRequest, context.Response.Body, ct);
                 break;
             case ("get", "scale"):
                 await WriteJsonAsync(context, 200, _api.GetScale(type, ns, name), ct);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Portal.Simulator.Api;
+using Portal.Simulator.Kubelets;
 
 namespace Portal.Simulator.Controllers;
 
