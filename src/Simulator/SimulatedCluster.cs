@@ -96,7 +96,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
         var kubelet = new Kubelet(store, gpus, addresses, events, options, engines, crashLoops, loggerFactory);
         var controllers = new ControllerManager(
             store, new StatefulSetController(api, events), new Scheduler(store, gpus, events, time, options.ControlPlaneHost), kubelet,
-            new VolumeBinder(store, events), new GarbageCollector(api), loggerFactory.CreateLogger<ControllerManager>());
+            new VolumeBinder(store, events), new GarbageCollector(api), new EndpointsController(api), loggerFactory.CreateLogger<ControllerManager>());
         var faults = new SimulatorFaults(kubelet.KillAsync, kubelet.CrashLoop, crashLoops.Clear, options.ApiErrorRate, options.ApiAddedLatency);
         var calls = new ApiCallCounter();
         var apiServer = new ApiServer(ParseEndpoint(options.Listen), api, kubelet, faults, calls, time, loggerFactory);

@@ -15,6 +15,7 @@ internal sealed partial class ControllerManager(
     Kubelet kubelet,
     VolumeBinder volumes,
     GarbageCollector collector,
+    EndpointsController endpoints,
     ILogger<ControllerManager> logger) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -62,6 +63,11 @@ internal sealed partial class ControllerManager(
             {
                 scheduler.ScheduleAll();
                 ReconcileOwner(obj);
+                endpoints.OnPodChanged(obj);
+            }
+            else if (obj.Type == ResourceTypes.Services)
+            {
+                endpoints.OnServiceDeleted(obj);
             }
 
             return;
@@ -81,6 +87,10 @@ internal sealed partial class ControllerManager(
 
                 kubelet.OnPodChanged(obj);
                 ReconcileOwner(obj);
+                endpoints.OnPodChanged(obj);
+                break;
+            case "services" when obj.Type == ResourceTypes.Services:
+                endpoints.OnServiceChanged(obj);
                 break;
             case "persistentvolumeclaims":
                 volumes.OnClaimChanged(obj);
