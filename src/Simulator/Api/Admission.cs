@@ -60,7 +60,11 @@ internal sealed partial class Admission(ObjectStore store)
                 obj.Child("spec")["volumeMode"] ??= "Filesystem";
                 break;
             case "secrets":
-                obj["type"] ??= "Opaque";
+                if ((string?)obj["type"] is null or "")
+                {
+                    obj["type"] = "Opaque";
+                }
+
                 break;
             case "statefulsets":
                 DefaultStatefulSet(obj.Child("spec"));
