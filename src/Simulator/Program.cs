@@ -17,13 +17,15 @@ var ttft = Duration("--ttft", "time to first token of an idle engine", defaults.
 var itl = Duration("--inter-token-latency", "time between tokens of an idle engine", defaults.InterTokenLatency);
 var maxBatch = new Option<int>("--max-batch") { Description = "requests an engine runs at once", DefaultValueFactory = _ => defaults.MaxBatch };
 var pullTime = Duration("--ollama-pull-time", "time an Ollama /api/pull takes", defaults.OllamaPullDuration);
+var probeSecond = Duration("--probe-second", "how long one second of a probe's periodSeconds/timeoutSeconds/initialDelaySeconds lasts", defaults.ProbeSecond);
+var backOff = Duration("--crashloop-backoff", "the kubelet's first crash-loop back-off (doubles up to 30x)", defaults.CrashLoopBackOffBase);
 var errorRate = new Option<double>("--fault-error-rate") { Description = "fraction (0..1) of API requests answered with 500", DefaultValueFactory = _ => 0 };
 var latency = Duration("--fault-latency", "delay added to every API request", TimeSpan.Zero);
 var verbose = new Option<bool>("--verbose") { Description = "log the simulator's own warnings and errors to the console" };
 
 var root = new RootCommand("A simulated GPU cluster: Kubernetes API, engine pods (vLLM, SGLang, Ollama) and GPU metrics.")
 {
-    listen, kubeconfig, prometheusSd, nodes, gpusPerNode, gpuModel, gpuMemory, loadTime, ttft, itl, maxBatch, pullTime, errorRate, latency, verbose,
+    listen, kubeconfig, prometheusSd, nodes, gpusPerNode, gpuModel, gpuMemory, loadTime, ttft, itl, maxBatch, pullTime, probeSecond, backOff, errorRate, latency, verbose,
 };
 root.SetAction(async (result, ct) =>
 {
@@ -41,6 +43,9 @@ root.SetAction(async (result, ct) =>
         InterTokenLatency = result.GetValue(itl),
         MaxBatch = result.GetValue(maxBatch),
         OllamaPullDuration = result.GetValue(pullTime),
+        ProbeSecond = result.GetValue(probeSecond),
+        CrashLoopBackOffBase = result.GetValue(backOff),
+        CrashLoopBackOffMax = result.GetValue(backOff) * 30,
         ApiErrorRate = result.GetValue(errorRate),
         ApiAddedLatency = result.GetValue(latency),
     };

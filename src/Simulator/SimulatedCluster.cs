@@ -1,10 +1,10 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Portal.Simulator.Api;
 using Portal.Simulator.Controllers;
+using Portal.Simulator.Kubelets;
 using Portal.Simulator.Gpu;
 using Portal.Simulator.Observability;
 
@@ -92,11 +92,12 @@ public sealed class SimulatedCluster : IAsyncDisposable
         var engines = new EngineSettings(options.TimeToFirstToken, options.InterTokenLatency, options.MaxBatch);
         var events = new EventRecorder(store, time);
         var gpus = new GpuAllocator(nodes);
-        var kubelet = new Kubelet(store, gpus, addresses, events, options, engines, loggerFactory);
+        var crashLoops = new CrashLoopFaults();
+        var kubelet = new Kubelet(store, gpus, addresses, events, options, engines, crashLoops, loggerFactory);
         var controllers = new ControllerManager(
-            store, new StatefulSetController(api, events), new Scheduler(store, gpus, events, time), kubelet,
-            new VolumeBinder(store, events), new GarbageCollector(api), loggerFactory.CreateLogger<ControllerManager>());
-        var faults = new SimulatorFaults(kubelet.KillAsync, options.ApiErrorRate, options.ApiAddedLatency);
+            store, new StatefulSetController(api, events), new Scheduler(store, gpus, events, time, options.ControlPlaneHost), kubelet,
+            new VolumeBinder(store, events), new GarbageCollector(api), new EndpointsController(api), loggerFactory.CreateLogger<ControllerManager>());
+        var faults = new SimulatorFaults(kubelet.KillAsync, kubelet.CrashLoop, crashLoops.Clear, options.ApiErrorRate, options.ApiAddedLatency);
         var calls = new ApiCallCounter();
         var apiServer = new ApiServer(ParseEndpoint(options.Listen), api, kubelet, faults, calls, time, loggerFactory);
         await apiServer.StartAsync(ct);
@@ -122,6 +123,8 @@ public sealed class SimulatedCluster : IAsyncDisposable
             await exporter.DisposeAsync();
         }
 
+        Addresses.Dispose();
+
         foreach (var file in _temporaryFiles)
         {
             File.Delete(file);
@@ -129,15 +132,15 @@ public sealed class SimulatedCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Picks this simulator's 127.x block and binds a GPU exporter on every node address of it. A block
-    /// another simulator holds fails to bind, and the next one is tried.
+    /// Reserves this simulator's 127.x block and binds a GPU exporter on every node address of it. A block
+    /// something else already binds into (a simulator that holds no marker) fails to bind, and a fresh one is tried.
     /// </summary>
     private static async Task<(LoopbackRange, List<SimulatedNode>, List<DcgmExporter>)> StartNodesAsync(SimulatorOptions options, ILoggerFactory loggerFactory, CancellationToken ct)
     {
-        var octet = options.LoopbackOctet ?? LoopbackRange.RandomOctet();
+        var tried = new HashSet<int>();
         for (var attempt = 0; ; attempt++)
         {
-            var range = new LoopbackRange(octet);
+            var range = LoopbackRange.Reserve(options.LoopbackOctet, tried);
             var nodes = Enumerable.Range(0, options.Nodes)
                 .Select(i => new SimulatedNode($"gpu-node-{i + 1}", range.Node(i), options.GpusPerNode, options.GpuModel, options.GpuMemoryMiB))
                 .ToList();
@@ -153,14 +156,15 @@ public sealed class SimulatedCluster : IAsyncDisposable
 
                 return (range, nodes, exporters);
             }
-            catch (IOException e) when (e.InnerException is SocketException or null && attempt < 20 && options.LoopbackOctet is null)
+            catch (Exception e) when (LoopbackRange.IsAddressInUse(e) && attempt < 20 && options.LoopbackOctet is null)
             {
                 foreach (var exporter in exporters)
                 {
                     await exporter.DisposeAsync();
                 }
 
-                octet = LoopbackRange.RandomOctet();
+                tried.Add(range.Octet);
+                range.Dispose();
             }
         }
     }

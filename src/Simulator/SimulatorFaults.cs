@@ -4,13 +4,19 @@ namespace Portal.Simulator;
 public sealed class SimulatorFaults
 {
     private readonly Func<string, string, CancellationToken, Task> _killPod;
+    private readonly Action<string, string, IReadOnlyList<string>> _crashLoop;
+    private readonly Action<string, string> _stopCrashLoop;
     private double _errorRate;
     private long _addedLatencyTicks;
     private int _conflictsLeft;
 
-    internal SimulatorFaults(Func<string, string, CancellationToken, Task> killPod, double errorRate, TimeSpan addedLatency)
+    internal SimulatorFaults(
+        Func<string, string, CancellationToken, Task> killPod, Action<string, string, IReadOnlyList<string>> crashLoop, Action<string, string> stopCrashLoop,
+        double errorRate, TimeSpan addedLatency)
     {
         _killPod = killPod;
+        _crashLoop = crashLoop;
+        _stopCrashLoop = stopCrashLoop;
         ErrorRate = errorRate;
         AddedLatency = addedLatency;
     }
@@ -35,7 +41,17 @@ public sealed class SimulatorFaults
     /// <summary>Crashes the pod's container: it restarts, its restartCount goes up, and it is not ready until its model is loaded again.</summary>
     public Task KillPod(string ns, string name, CancellationToken cancellationToken = default) => _killPod(ns, name, cancellationToken);
 
-    /// <summary>Switches every fault off.</summary>
+    /// <summary>
+    /// Makes the pod's containers crash-loop: the running one and every later start prints
+    /// <paramref name="lastLogLines"/> and exits 1, so the kubelet restarts it with a growing back-off
+    /// (CrashLoopBackOff) until <see cref="StopCrashLoop"/>.
+    /// </summary>
+    public void CrashLoop(string ns, string pod, params string[] lastLogLines) => _crashLoop(ns, pod, lastLogLines);
+
+    /// <summary>The pod's containers start normally again from their next restart on.</summary>
+    public void StopCrashLoop(string ns, string pod) => _stopCrashLoop(ns, pod);
+
+    /// <summary>Switches every API fault off (crash loops stay until <see cref="StopCrashLoop"/>).</summary>
     public void Clear()
     {
         ErrorRate = 0;

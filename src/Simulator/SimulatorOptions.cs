@@ -44,5 +44,20 @@ public sealed record SimulatorOptions
     /// <summary>Delay added to every API request, from the start.</summary>
     public TimeSpan ApiAddedLatency { get; init; }
 
+    /// <summary>
+    /// How long one second of a probe's timing (initialDelaySeconds, periodSeconds, timeoutSeconds) lasts here.
+    /// One second, as on a real kubelet; tests shorten it so probes every "10 s" run every few milliseconds.
+    /// </summary>
+    public TimeSpan ProbeSecond { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The kubelet's first crash-loop back-off (its backOffPeriod, 10 s); it doubles on every crash.</summary>
+    public TimeSpan CrashLoopBackOffBase { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest crash-loop back-off (the kubelet's MaxContainerBackOff, 300 s).</summary>
+    public TimeSpan CrashLoopBackOffMax { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>The name the scheduler's events report as their reporting instance's host (default-scheduler-HOST).</summary>
+    public string ControlPlaneHost { get; init; } = "control-plane";
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

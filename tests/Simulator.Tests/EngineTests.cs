@@ -57,7 +57,7 @@ public sealed class EngineTests
     [Fact]
     public async Task vLLM_answers_an_unknown_model_with_an_OpenAI_404_and_refuses_connections_while_loading()
     {
-        await using var cluster = await TestCluster.StartAsync(new SimulatorOptions { ModelLoadTime = TimeSpan.FromSeconds(1), ContainerStartTime = TimeSpan.FromMilliseconds(10) });
+        await using var cluster = await TestCluster.StartAsync(new SimulatorOptions { ModelLoadTime = TimeSpan.FromSeconds(1), ContainerStartTime = TimeSpan.FromMilliseconds(10), ProbeSecond = TestCluster.ProbeSecond });
         var client = cluster.Client();
         await client.CreateNamespacedStatefulSetAsync(TestCluster.StatefulSet("v", 1), "default", cancellationToken: Ct);
         var pod = await TestCluster.EventuallyAsync(() => client.ReadNamespacedPodAsync("v-0", "default", cancellationToken: Ct), p => p.Status.Phase == "Running", "running");

@@ -19,6 +19,7 @@ public sealed class PrometheusScrapeTests
             ContainerStartTime = TimeSpan.FromMilliseconds(20),
             TimeToFirstToken = TimeSpan.FromMilliseconds(20),
             InterTokenLatency = TimeSpan.FromMilliseconds(2),
+            ProbeSecond = TestCluster.ProbeSecond,
         });
         await using var prometheus = await PrometheusServer.StartAsync(cluster.PrometheusSdPath, Ct);
         await EngineTests.DeployAsync(cluster, TestCluster.StatefulSet("qwen", 1), TestCluster.Service("qwen"));

@@ -8,6 +8,9 @@ internal static class TestCluster
 {
     public static readonly TimeSpan LoadTime = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>One probe second: a default readinessProbe (periodSeconds 10) probes every 100 ms.</summary>
+    public static readonly TimeSpan ProbeSecond = TimeSpan.FromMilliseconds(10);
+
     public static Task<SimulatedCluster> StartAsync(SimulatorOptions? options = null) =>
         SimulatedCluster.StartAsync(
             options ?? new SimulatorOptions
@@ -17,6 +20,9 @@ internal static class TestCluster
                 TimeToFirstToken = TimeSpan.FromMilliseconds(20),
                 InterTokenLatency = TimeSpan.FromMilliseconds(2),
                 OllamaPullDuration = TimeSpan.FromMilliseconds(200),
+                ProbeSecond = ProbeSecond,
+                CrashLoopBackOffBase = TimeSpan.FromMilliseconds(200),
+                CrashLoopBackOffMax = TimeSpan.FromSeconds(2),
             },
             Xunit.TestContext.Current.CancellationToken);
 

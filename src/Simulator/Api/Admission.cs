@@ -60,7 +60,11 @@ internal sealed partial class Admission(ObjectStore store)
                 obj.Child("spec")["volumeMode"] ??= "Filesystem";
                 break;
             case "secrets":
-                obj["type"] ??= "Opaque";
+                if ((string?)obj["type"] is null or "")
+                {
+                    obj["type"] = "Opaque";
+                }
+
                 break;
             case "statefulsets":
                 DefaultStatefulSet(obj.Child("spec"));
@@ -157,6 +161,29 @@ internal sealed partial class Admission(ObjectStore store)
             {
                 port["protocol"] ??= "TCP";
             }
+
+            foreach (var probe in new[] { "startupProbe", "readinessProbe", "livenessProbe" }.Select(p => container[p]).OfType<JsonObject>())
+            {
+                DefaultProbe(probe);
+            }
+        }
+    }
+
+    /// <summary>SetDefaults_Probe and SetDefaults_HTTPGetAction (pkg/apis/core/v1/defaults.go).</summary>
+    private static void DefaultProbe(JsonObject probe)
+    {
+        foreach (var (field, value) in new[] { ("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1), ("failureThreshold", 3) })
+        {
+            if (probe.Long(field) is null or 0)
+            {
+                probe[field] = value;
+            }
+        }
+
+        if (probe["httpGet"] is JsonObject http)
+        {
+            http["path"] ??= "/";
+            http["scheme"] ??= "HTTP";
         }
     }
 

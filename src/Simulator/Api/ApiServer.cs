@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Portal.Simulator.Api.Tables;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Portal.Simulator.Api;
@@ -126,7 +127,8 @@ internal sealed partial class ApiServer : IAsyncDisposable
     private async Task DispatchAsync(HttpContext context, ApiRequest request, CancellationToken ct)
     {
         var query = context.Request.Query;
-        var type = request.Type;
+        var view = request.Type;
+        var type = view.Storage;
         var ns = request.Namespace ?? "";
         var name = request.Name ?? "";
         var dryRun = query["dryRun"] == "All";
@@ -140,14 +142,26 @@ internal sealed partial class ApiServer : IAsyncDisposable
             case ("get", "log"):
                 _api.Get(type, ns, name);
                 context.Response.ContentType = "text/plain";
+                var buffered = new MemoryStream();
+                if (query["follow"] != "true")
+                {
+                    // Errors (no previous container, unknown container) must still become a Status, so write only once the log is read.
+                    await _logs.WriteAsync(new PodLogRequest(ns, name, query["container"].FirstOrDefault() is { Length: > 0 } only ? only : null, query["previous"] == "true",
+                        int.TryParse(query["tailLines"], out var lines) ? lines : null, false), buffered, ct);
+                    await context.Response.Body.WriteAsync(buffered.ToArray(), ct);
+                    break;
+                }
+
                 await context.Response.StartAsync(ct);
-                await _logs.WriteAsync(ns, name, int.TryParse(query["tailLines"], out var tail) ? tail : null, query["follow"] == "true", context.Response.Body, ct);
+                var logRequest = new PodLogRequest(ns, name, query["container"].FirstOrDefault() is { Length: > 0 } c ? c : null, query["previous"] == "true",
+                    int.TryParse(query["tailLines"], out var tail) ? tail : null, query["follow"] == "true");
+                await _logs.WriteAsync(logRequest, context.Response.Body, ct);
                 break;
             case ("get", "scale"):
                 await WriteJsonAsync(context, 200, _api.GetScale(type, ns, name), ct);
                 break;
             case ("get", _):
-                await WriteRawAsync(context, 200, _api.Get(type, ns, name).Json, ct);
+                await WriteObjectAsync(context, 200, view, _api.Get(type, ns, name), ct);
                 break;
             case ("list", _):
                 await ListAsync(context, request, ct);
@@ -156,26 +170,28 @@ internal sealed partial class ApiServer : IAsyncDisposable
                 await WatchAsync(context, request, ct);
                 break;
             case ("create", null):
-                var created = _api.Create(type, ns, await ReadObjectAsync(context, ct), dryRun);
-                await WriteRawAsync(context, 201, created.Json, ct);
+                var created = _api.Create(type, ns, EventViews.Store(view, await ReadObjectAsync(context, ct)), dryRun);
+                await WriteObjectAsync(context, 201, view, created, ct);
                 break;
             case ("update", "scale"):
                 var replacement = await ReadObjectAsync(context, ct);
                 await WriteJsonAsync(context, 200, _api.UpdateScale(type, ns, name, _ => replacement), ct);
                 break;
             case ("update", _):
-                var replaced = _api.Replace(type, ns, name, await ReadObjectAsync(context, ct), request.Subresource, dryRun);
-                await WriteRawAsync(context, 200, replaced.Json, ct);
+                var replaced = _api.Replace(type, ns, name, EventViews.Store(view, await ReadObjectAsync(context, ct)), request.Subresource, dryRun);
+                await WriteObjectAsync(context, 200, view, replaced, ct);
                 break;
             case ("patch", "scale"):
                 var scalePatch = await ReadBodyAsync(context, ct);
                 var contentType = context.Request.ContentType ?? "";
                 await WriteJsonAsync(context, 200, _api.UpdateScale(type, ns, name, scale => PatchScale(scale, contentType, scalePatch)), ct);
                 break;
+            case ("patch", _) when view != type:
+                throw ApiException.MethodNotAllowed($"patch is served for {type.QualifiedPlural} in {type.ApiVersion}, not in {view.ApiVersion}");
             case ("patch", _):
                 var (patched, wasCreated) = _api.Patch(type, ns, name, context.Request.ContentType ?? "", await ReadBodyAsync(context, ct),
                     request.Subresource, query["fieldManager"], dryRun);
-                await WriteRawAsync(context, wasCreated ? 201 : 200, patched.Json, ct);
+                await WriteObjectAsync(context, wasCreated ? 201 : 200, view, patched, ct);
                 break;
             case ("delete", null):
                 var options = context.Request.ContentLength > 0 ? JsonNode.Parse(await ReadBodyAsync(context, ct)) : null;
@@ -214,7 +230,20 @@ internal sealed partial class ApiServer : IAsyncDisposable
     private async Task ListAsync(HttpContext context, ApiRequest request, CancellationToken ct)
     {
         var query = context.Request.Query;
-        var (items, rv) = _api.List(request.Type, request.Namespace, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"]));
+        var view = request.Type;
+        var fields = FieldSelector.Parse(query["fieldSelector"]);
+        var (items, rv) = _api.List(view.Storage, request.Namespace, LabelSelector.Parse(query["labelSelector"]), view == view.Storage ? fields : FieldSelector.Everything);
+        if (view != view.Storage)
+        {
+            items = items.Select(i => new StoredObject(view, EventViews.Present(view, i.Object))).Where(i => fields.Matches(i.Object)).ToList();
+        }
+
+        if (Table.Requested(context.Request.Headers.Accept))
+        {
+            await WriteJsonAsync(context, 200, Table.Of(view, items.Select(i => i.Object), rv.ToString(), query["includeObject"], _time.GetUtcNow()), ct);
+            return;
+        }
+
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         var writer = context.Response.BodyWriter;
@@ -254,10 +283,11 @@ internal sealed partial class ApiServer : IAsyncDisposable
         System.Threading.Channels.ChannelReader<WatchEvent> reader;
         try
         {
-            reader = _api.Store.Watch(from, e => e.Object.Type == request.Type
+            var view = request.Type;
+            reader = _api.Store.Watch(from, e => e.Object.Type == view.Storage
                 && (request.Namespace is null || e.Object.Namespace == request.Namespace)
                 && labels.Matches(e.Object.Labels)
-                && fields.Matches(e.Object.Object), timeout.Token);
+                && fields.Matches(EventViews.Present(view, e.Object.Object)), timeout.Token);
         }
         catch (ApiException e)
         {
@@ -268,10 +298,17 @@ internal sealed partial class ApiServer : IAsyncDisposable
 
         try
         {
+            var asTable = Table.Requested(context.Request.Headers.Accept);
+            var first = true;
             await foreach (var e in reader.ReadAllAsync(timeout.Token))
             {
+                var presented = EventViews.Present(request.Type, e.Object.Object);
+                var json = asTable
+                    ? JsonSerializer.SerializeToUtf8Bytes(Table.Of(request.Type, [presented], e.Object.ResourceVersion.ToString(), query["includeObject"], _time.GetUtcNow(), withColumns: first))
+                    : ReferenceEquals(presented, e.Object.Object) ? e.Object.Json : JsonSerializer.SerializeToUtf8Bytes(presented);
+                first = false;
                 await output.WriteAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"{e.Type}\",\"object\":"), timeout.Token);
-                await output.WriteAsync(e.Object.Json, timeout.Token);
+                await output.WriteAsync(json, timeout.Token);
                 await output.WriteAsync("}\n"u8.ToArray(), timeout.Token);
                 await output.FlushAsync(timeout.Token);
             }
@@ -316,6 +353,20 @@ internal sealed partial class ApiServer : IAsyncDisposable
         return false;
     }
 
+    /// <summary>Writes one object as the view shows it, or as a one-row Table when the client asked for one.</summary>
+    private async Task WriteObjectAsync(HttpContext context, int code, ResourceType view, StoredObject stored, CancellationToken ct)
+    {
+        if (Table.Requested(context.Request.Headers.Accept))
+        {
+            var obj = EventViews.Present(view, stored.Object);
+            await WriteJsonAsync(context, code, Table.Of(view, [obj], stored.ResourceVersion.ToString(), context.Request.Query["includeObject"], _time.GetUtcNow()), ct);
+            return;
+        }
+
+        var body = view == view.Storage ? stored.Json : JsonSerializer.SerializeToUtf8Bytes(EventViews.Present(view, stored.Object));
+        await WriteRawAsync(context, code, body, ct);
+    }
+
     private static async Task<string> ReadBodyAsync(HttpContext context, CancellationToken ct)
     {
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
@@ -324,10 +375,17 @@ internal sealed partial class ApiServer : IAsyncDisposable
 
     private static async Task<JsonObject> ReadObjectAsync(HttpContext context, CancellationToken ct)
     {
+        var contentType = context.Request.ContentType ?? "application/json";
+        if (contentType.StartsWith("application/vnd.kubernetes.protobuf", StringComparison.OrdinalIgnoreCase))
+        {
+            using var bytes = new MemoryStream();
+            await context.Request.Body.CopyToAsync(bytes, ct);
+            return Protobuf.ProtobufObjects.Decode(bytes.ToArray());
+        }
+
         var body = await ReadBodyAsync(context, ct);
         try
         {
-            var contentType = context.Request.ContentType ?? "application/json";
             var node = contentType.Contains("yaml", StringComparison.OrdinalIgnoreCase) ? YamlJson.Parse(body) : JsonNode.Parse(body);
             return node as JsonObject ?? throw ApiException.BadRequest("the body of the request is not a JSON object");
         }

@@ -9,8 +9,12 @@ internal sealed record ResourceType(
     bool Namespaced,
     string[] ShortNames,
     string[] Subresources,
-    bool TracksGeneration = false)
+    bool TracksGeneration = false,
+    ResourceType? StoredAs = null)
 {
+    /// <summary>The kind whose objects this one serves: itself, or another version of the same objects (events.k8s.io/v1 Events are core Events).</summary>
+    public ResourceType Storage => StoredAs ?? this;
+
     public string Singular => Kind.ToLowerInvariant();
 
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
@@ -45,6 +49,9 @@ internal static class ResourceTypes
     public static readonly ResourceType Secrets = new("", "v1", "Secret", "secrets", true, [], []);
     public static readonly ResourceType ConfigMaps = new("", "v1", "ConfigMap", "configmaps", true, ["cm"], []);
     public static readonly ResourceType Events = new("", "v1", "Event", "events", true, ["ev"], []);
+    public static readonly ResourceType EventsV1 = new("events.k8s.io", "v1", "Event", "events", true, ["ev"], [], StoredAs: Events);
+    public static readonly ResourceType Endpoints = new("", "v1", "Endpoints", "endpoints", true, ["ep"], []);
+    public static readonly ResourceType EndpointSlices = new("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, [], []);
     public static readonly ResourceType StatefulSets = new("apps", "v1", "StatefulSet", "statefulsets", true, ["sts"], ["status", "scale"], TracksGeneration: true);
     public static readonly ResourceType Deployments = new("apps", "v1", "Deployment", "deployments", true, ["deploy"], ["status", "scale"], TracksGeneration: true);
     public static readonly ResourceType HorizontalPodAutoscalers = new("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, ["hpa"], ["status"], TracksGeneration: true);
@@ -52,8 +59,8 @@ internal static class ResourceTypes
 
     public static readonly IReadOnlyList<ResourceType> All =
     [
-        Namespaces, Nodes, Pods, Services, PersistentVolumeClaims, Secrets, ConfigMaps, Events,
-        StatefulSets, Deployments, HorizontalPodAutoscalers, ScaledObjects,
+        Namespaces, Nodes, Pods, Services, PersistentVolumeClaims, Secrets, ConfigMaps, Events, Endpoints,
+        StatefulSets, Deployments, HorizontalPodAutoscalers, ScaledObjects, EndpointSlices, EventsV1,
     ];
 
     /// <summary>Group versions in the order discovery lists them (preferred first within a group).</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Portal.Simulator.Api;
+using Portal.Simulator.Kubelets;
 
 namespace Portal.Simulator.Controllers;
 
@@ -14,6 +15,7 @@ internal sealed partial class ControllerManager(
     Kubelet kubelet,
     VolumeBinder volumes,
     GarbageCollector collector,
+    EndpointsController endpoints,
     ILogger<ControllerManager> logger) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -61,6 +63,11 @@ internal sealed partial class ControllerManager(
             {
                 scheduler.ScheduleAll();
                 ReconcileOwner(obj);
+                endpoints.OnPodChanged(obj);
+            }
+            else if (obj.Type == ResourceTypes.Services)
+            {
+                endpoints.OnServiceDeleted(obj);
             }
 
             return;
@@ -80,6 +87,10 @@ internal sealed partial class ControllerManager(
 
                 kubelet.OnPodChanged(obj);
                 ReconcileOwner(obj);
+                endpoints.OnPodChanged(obj);
+                break;
+            case "services" when obj.Type == ResourceTypes.Services:
+                endpoints.OnServiceChanged(obj);
                 break;
             case "persistentvolumeclaims":
                 volumes.OnClaimChanged(obj);

@@ -8,9 +8,12 @@ namespace Portal.Simulator.Controllers;
 /// nodeSelector and has enough free <c>nvidia.com/gpu</c>; otherwise it stays Pending with a
 /// FailedScheduling event worded like the real scheduler's, and is tried again when capacity frees up.
 /// </summary>
-internal sealed class Scheduler(ObjectStore store, GpuAllocator gpus, EventRecorder events, TimeProvider time)
+internal sealed class Scheduler(ObjectStore store, GpuAllocator gpus, EventRecorder events, TimeProvider time, string host)
 {
     private const string Component = "default-scheduler";
+
+    /// <summary>The events.k8s.io reporting instance: the scheduler's name and its host.</summary>
+    private string Instance => $"{Component}-{host}";
 
     /// <summary>Tries to place every unscheduled pod, oldest first.</summary>
     public void ScheduleAll()
@@ -28,18 +31,18 @@ internal sealed class Scheduler(ObjectStore store, GpuAllocator gpus, EventRecor
     {
         var wanted = GpuAllocator.Requested(pod.Object);
         var selector = pod.Object.At("spec.nodeSelector") as JsonObject;
-        var reasons = new List<string>();
+        var filter = new List<NodeStatus>();
         foreach (var node in gpus.Nodes)
         {
             if (selector is not null && !MatchesSelector(node, selector))
             {
-                reasons.Add("node(s) didn't match Pod's node affinity/selector");
+                filter.Add(new NodeStatus(node, "node(s) didn't match Pod's node affinity/selector", Resolvable: false));
                 continue;
             }
 
             if (gpus.Free(node) < wanted || !gpus.TryReserve(node, pod.Key, wanted))
             {
-                reasons.Add("Insufficient nvidia.com/gpu");
+                filter.Add(new NodeStatus(node, "Insufficient nvidia.com/gpu", Resolvable: true));
                 continue;
             }
 
@@ -47,9 +50,7 @@ internal sealed class Scheduler(ObjectStore store, GpuAllocator gpus, EventRecor
             return;
         }
 
-        var total = gpus.Nodes.Count;
-        var summary = string.Join(", ", reasons.GroupBy(r => r).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}"));
-        var message = $"0/{total} nodes are available: {summary}. preemption: 0/{total} nodes are available: {total} No preemption victims found for incoming pod.";
+        var message = FitError(filter);
         var updated = store.Update(ResourceTypes.Pods, pod.Namespace, pod.Name, current =>
         {
             if (current is null || current.Object.String("spec.nodeName") is { Length: > 0 })
@@ -63,9 +64,28 @@ internal sealed class Scheduler(ObjectStore store, GpuAllocator gpus, EventRecor
         });
         if (updated is not null)
         {
-            events.Warning(updated, "FailedScheduling", message, Component);
+            events.RecordV1(updated, "Warning", "FailedScheduling", "Scheduling", message, Component, Instance);
         }
     }
+
+    /// <summary>
+    /// FitError.Error(): "0/N nodes are available: " and the filter reasons as "count reason", sorted as
+    /// strings, then DefaultPreemption's PostFilter message. Preemption looks only at nodes whose failure
+    /// preemption could resolve; with no lower-priority pod there it finds no victims, and every other node
+    /// is "Preemption is not helpful for scheduling".
+    /// </summary>
+    private string FitError(List<NodeStatus> filter)
+    {
+        var total = gpus.Nodes.Count;
+        var preemption = filter.Select(s => s.Resolvable ? "No preemption victims found for incoming pod" : "Preemption is not helpful for scheduling").ToList();
+        preemption.AddRange(Enumerable.Repeat("Preemption is not helpful for scheduling", total - filter.Count));
+        return $"0/{total} nodes are available: {Histogram(filter.Select(s => s.Reason))}. preemption: 0/{total} nodes are available: {Histogram(preemption)}.";
+    }
+
+    private static string Histogram(IEnumerable<string> reasons) =>
+        string.Join(", ", reasons.GroupBy(r => r).Select(g => $"{g.Count()} {g.Key}").Order(StringComparer.Ordinal));
+
+    private sealed record NodeStatus(SimulatedNode Node, string Reason, bool Resolvable);
 
     private void Bind(StoredObject pod, SimulatedNode node)
     {
@@ -87,7 +107,7 @@ internal sealed class Scheduler(ObjectStore store, GpuAllocator gpus, EventRecor
             return;
         }
 
-        events.Normal(bound, "Scheduled", $"Successfully assigned {pod.Namespace}/{pod.Name} to {node.Name}", Component);
+        events.RecordV1(bound, "Normal", "Scheduled", "Binding", $"Successfully assigned {pod.Namespace}/{pod.Name} to {node.Name}", Component, Instance);
     }
 
     private static bool MatchesSelector(SimulatedNode node, JsonObject selector)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Portal.Simulator.Controllers;
+using Portal.Simulator.Kubelets;
 using Portal.Simulator.Engines;
 using Portal.Simulator.Gpu;
 
