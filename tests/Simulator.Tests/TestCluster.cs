@@ -29,17 +29,24 @@ internal static class TestCluster
     public static Kubernetes Client(this SimulatedCluster cluster) =>
         new(KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.KubeconfigPath));
 
-    /// <summary>Polls until <paramref name="condition"/> holds, failing with <paramref name="what"/> after the timeout.</summary>
+    /// <summary>Polls until <paramref name="condition"/> holds (an object not found yet counts as not yet), failing with <paramref name="what"/> after the timeout.</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, string what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         var ct = Xunit.TestContext.Current.CancellationToken;
         while (true)
         {
-            var value = await read();
-            if (condition(value))
+            try
             {
-                return value;
+                var value = await read();
+                if (condition(value))
+                {
+                    return value;
+                }
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound && DateTime.UtcNow <= deadline)
+            {
+                // Not created yet (a controller makes it soon): keep polling.
             }
 
             if (DateTime.UtcNow > deadline)

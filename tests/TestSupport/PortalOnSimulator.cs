@@ -40,6 +40,8 @@ public sealed class PortalOnSimulator : IAsyncDisposable
         OllamaPullDuration = TimeSpan.FromMilliseconds(800),
         TimeToFirstToken = TimeSpan.FromMilliseconds(20),
         InterTokenLatency = TimeSpan.FromMilliseconds(5),
+        // Probes run as the pod spec says, with a simulated second of 50 ms: a 10 s probe period takes 0.5 s.
+        ProbeSecond = TimeSpan.FromMilliseconds(50),
     };
 
     public static async Task<PortalOnSimulator> StartAsync(
