@@ -13,8 +13,8 @@ namespace Portal.Components.Deployments.Wizard;
 public sealed partial class DeployWizardView : IAsyncDisposable
 {
     private readonly CancellationTokenSource _disposed = new();
-    private readonly HashSet<WizardStep> _attempted = [];
     private WizardDraft? _draft;
+    private WizardStepMachine? _steps;
     private WizardContext? _context;
     private FieldErrors _errors = FieldErrors.None;
     private ElementReference _heading;
@@ -36,12 +36,10 @@ public sealed partial class DeployWizardView : IAsyncDisposable
     [Inject]
     public required ISnackbar Snackbar { get; init; }
 
-    private WizardStep Current => (WizardStep)Math.Clamp(_draft?.StepIndex ?? 0, 0, WizardSteps.All.Count - 1);
+    private WizardStep Current => _steps?.Current ?? WizardStep.Framework;
 
     /// <summary>Errors of the steps the operator tried to leave (or deploy): fields start clean.</summary>
-    private FieldErrors VisibleErrors => new(_errors.All
-        .Where(e => _attempted.Contains(WizardSteps.StepOf(e.Key)))
-        .ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal));
+    private FieldErrors VisibleErrors => _steps?.Visible(_errors) ?? FieldErrors.None;
 
     private bool CapacityBlocks => _draft is not null && _context is not null
         && DeployWizard.CheckCapacity(_draft, _context) is { Severity: CapacitySeverity.Impossible } && !_draft.AcknowledgedCapacity;
@@ -75,7 +73,8 @@ public sealed partial class DeployWizardView : IAsyncDisposable
             var saved = await Store.LoadAsync(_disposed.Token);
             _restored = saved is not null && (saved.Framework is not null || saved.Model.Length > 0);
             _draft = saved ?? new WizardDraft();
-            _draft.StepIndex = Math.Clamp(_draft.StepIndex, 0, Math.Min(_draft.FurthestStep, WizardSteps.All.Count - 1));
+            _steps = new WizardStepMachine(_draft);
+            _steps.Restore();
             _context ??= await Wizard.LoadContextAsync(_disposed.Token);
             await RevalidateAsync();
             _ready = true;
@@ -98,44 +97,34 @@ public sealed partial class DeployWizardView : IAsyncDisposable
     private async Task NextAsync()
     {
         await RevalidateAsync();
-        _attempted.Add(Current);
-        if (!_errors.For(Current).IsEmpty)
+        if (_steps!.Next(_errors))
         {
-            return;
+            await MovedAsync();
         }
-
-        await MoveToAsync(Current + 1);
     }
 
-    private Task BackAsync() => Current == WizardStep.Framework ? Task.CompletedTask : MoveToAsync(Current - 1);
+    private async Task BackAsync()
+    {
+        if (_steps!.Back())
+        {
+            await MovedAsync();
+        }
+    }
 
     /// <summary>Back to any step; forward only over steps without problems (stopping at the first that has some).</summary>
     private async Task GoToAsync(WizardStep target)
     {
-        if (target <= Current)
+        if (target > Current)
         {
-            await MoveToAsync(target);
-            return;
+            await RevalidateAsync();
         }
 
-        await RevalidateAsync();
-        for (var step = Current; step < target; step++)
-        {
-            if (!_errors.For(step).IsEmpty)
-            {
-                _attempted.Add(step);
-                await MoveToAsync(step);
-                return;
-            }
-        }
-
-        await MoveToAsync(target);
+        _steps!.GoTo(target, _errors);
+        await MovedAsync();
     }
 
-    private async Task MoveToAsync(WizardStep step)
+    private async Task MovedAsync()
     {
-        _draft!.StepIndex = (int)step;
-        _draft.FurthestStep = Math.Max(_draft.FurthestStep, (int)step);
         _message = null;
         _focusHeading = true;
         await SaveAsync();
@@ -149,10 +138,7 @@ public sealed partial class DeployWizardView : IAsyncDisposable
         }
 
         await RevalidateAsync();
-        foreach (var step in WizardSteps.All)
-        {
-            _attempted.Add(step);
-        }
+        _steps!.AttemptAll();
 
         if (!CanDeploy)
         {
@@ -188,7 +174,7 @@ public sealed partial class DeployWizardView : IAsyncDisposable
     {
         await Store.ClearAsync(_disposed.Token);
         _draft = new WizardDraft();
-        _attempted.Clear();
+        _steps = new WizardStepMachine(_draft);
         _restored = false;
         _message = null;
         await RevalidateAsync();
