@@ -1,17 +1,12 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Portal.Application.Deployments;
-using Portal.Application.Ports;
 using Portal.Application.Reconcile;
-using Portal.Application.Security;
-using Portal.Domain.Capacity;
 using Portal.Domain.Deployments;
 using Portal.Domain.Manifests;
 using Portal.Infrastructure.Kubernetes;
 using Portal.Infrastructure.Persistence;
 using Portal.Jobs;
-using Portal.Simulator;
 using Portal.TestSupport;
 
 namespace Portal.Benchmarks;

@@ -3,11 +3,7 @@ using System.Net.Http.Json;
 using k8s;
 using k8s.Autorest;
 using Microsoft.Playwright;
-using Portal.Application.Deployments;
-using Portal.Application.Security;
 using Portal.Domain.Deployments;
-using Portal.Infrastructure.Persistence;
-using Portal.Simulator;
 using Portal.TestSupport;
 
 namespace Portal.E2E;

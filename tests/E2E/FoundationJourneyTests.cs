@@ -1,9 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using Portal.Application.Deployments;
 using Portal.Application.Security;
-using Portal.Domain.Deployments;
-using Portal.Infrastructure.Persistence;
 using Portal.Services;
 using Portal.TestSupport;
 

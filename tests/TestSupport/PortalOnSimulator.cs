@@ -2,10 +2,7 @@ extern alias simulator;
 
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Portal.Application.Deployments;
-using Portal.Application.Security;
 using Portal.Domain.Deployments;
-using Portal.Infrastructure.Persistence;
 using simulator::Portal.Simulator;
 
 namespace Portal.TestSupport;

@@ -2,7 +2,6 @@ extern alias simulator;
 
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using simulator::Portal.Simulator;
 
 namespace Portal.TestSupport;
 

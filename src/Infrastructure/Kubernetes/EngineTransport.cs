@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using k8s;
 using Microsoft.Extensions.Options;
 
 namespace Portal.Infrastructure.Kubernetes;

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Portal.Application.Monitoring;
 
 namespace Portal.Infrastructure.Prometheus;
 

@@ -8,7 +8,6 @@ using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Telemetry;
 using Polly.Timeout;
-using Portal.Application.Monitoring;
 using Portal.Application.Ports;
 
 namespace Portal.Infrastructure.Prometheus;

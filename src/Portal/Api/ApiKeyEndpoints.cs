@@ -1,10 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Portal.Application.Deployments;
 using Portal.Application.Security;
-using Portal.Auth;
-using Portal.Domain.Deployments;
-using Portal.Infrastructure.Persistence;
 
 namespace Portal.Api;
 

@@ -1,8 +1,5 @@
 using System.Text.Json;
-using Portal.Application.Deployments;
-using Portal.Application.Security;
 using Portal.Domain.Deployments;
-using Portal.Infrastructure.Persistence;
 
 namespace Portal.Api;
 

@@ -1,8 +1,4 @@
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Mvc;
-using Portal.Application.Deployments;
-using Portal.Application.Security;
-using Portal.Domain.Deployments;
 using Portal.Infrastructure.Persistence;
 
 namespace Portal.Auth;

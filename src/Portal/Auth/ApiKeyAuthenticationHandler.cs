@@ -3,7 +3,6 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Portal.Application.Security;
-using Portal.Infrastructure.Persistence;
 
 namespace Portal.Auth;
 

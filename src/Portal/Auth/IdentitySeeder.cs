@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
-using Portal.Application.Deployments;
 using Portal.Application.Security;
-using Portal.Domain.Deployments;
 using Portal.Infrastructure.Persistence;
 using Portal.Options;
 

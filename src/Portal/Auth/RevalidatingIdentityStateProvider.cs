@@ -3,9 +3,6 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
-using Portal.Application.Deployments;
-using Portal.Application.Security;
-using Portal.Domain.Deployments;
 using Portal.Infrastructure.Persistence;
 
 namespace Portal.Auth;

@@ -1,5 +1,4 @@
 using Portal.Application.Security;
-using Portal.Infrastructure.Persistence;
 
 namespace Portal.Auth;
 

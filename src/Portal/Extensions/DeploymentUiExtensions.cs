@@ -1,7 +1,4 @@
-using Portal.Application.Ports;
 using Portal.Components.Deployments.Dialogs;
-using Portal.Domain.Capacity;
-using Portal.Infrastructure.Kubernetes;
 using Portal.Services.Deployments;
 using Portal.Services.Wizard;
 

@@ -1,14 +1,10 @@
 using Hangfire;
-using Hangfire.Dashboard;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Portal.Api;
-using Portal.Application.Deployments;
-using Portal.Application.Security;
 using Portal.Auth;
 using Portal.Components;
-using Portal.Domain.Deployments;
 using Portal.Health;
 using Portal.Infrastructure.Persistence;
 using Portal.Jobs;

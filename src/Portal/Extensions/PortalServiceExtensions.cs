@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 using Portal.Api;
-using Portal.Application.Deployments;
 using Portal.Application.Ports;
 using Portal.Application.Security;
 using Portal.Auth;

@@ -1,15 +1,11 @@
 using System.Threading.Channels;
-using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Options;
 using Portal.Application.Deployments;
 using Portal.Application.Ports;
-using Portal.Application.Security;
-using Portal.Domain.Capacity;
 using Portal.Domain.Deployments;
 using Portal.Domain.Engines;
 using Portal.Domain.Manifests;
-using Portal.Infrastructure.Persistence;
 
 namespace Portal.Gateway;
 

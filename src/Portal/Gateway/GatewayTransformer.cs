@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using Microsoft.AspNetCore.Http.Features;
 using Portal.Infrastructure.Kubernetes;
 using Yarp.ReverseProxy.Forwarder;
 

@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Portal.Application.Deployments;
 using Portal.Application.Security;
 using Portal.Auth;
-using Portal.Domain.Deployments;
 using Portal.Infrastructure.Persistence;
 
 namespace Portal.Services;

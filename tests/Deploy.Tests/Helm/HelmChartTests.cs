@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using Portal.Domain.Deployments;
 using Portal.Domain.Engines;
 using Portal.Domain.Manifests;
-using Portal.Domain.Tests.Golden;
 
 namespace Portal.Deploy.Tests.Helm;
 

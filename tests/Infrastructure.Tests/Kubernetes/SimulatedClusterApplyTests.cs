@@ -1,7 +1,6 @@
 using k8s;
 using k8s.Models;
 using Portal.Domain.Manifests;
-using Portal.Domain.Tests.Golden;
 using Portal.Simulator;
 
 namespace Portal.Infrastructure.Tests.Kubernetes;

@@ -1,5 +1,3 @@
-using Portal.Application.Monitoring;
-using Portal.Application.Ports;
 using Portal.Domain.Engines;
 using Portal.Domain.Monitoring;
 using Portal.Infrastructure.Prometheus;

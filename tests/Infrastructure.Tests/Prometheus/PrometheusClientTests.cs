@@ -3,8 +3,6 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Portal.Application.Monitoring;
-using Portal.Application.Ports;
-using Portal.Domain.Monitoring;
 using Portal.Infrastructure.Prometheus;
 using Portal.TestSupport;
 

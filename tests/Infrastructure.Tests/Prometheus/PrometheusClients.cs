@@ -1,8 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Portal.Application.Monitoring;
-using Portal.Application.Ports;
-using Portal.Domain.Monitoring;
 using Portal.Infrastructure.Prometheus;
 
 namespace Portal.Infrastructure.Tests.Prometheus;

@@ -3,11 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Portal.Application.Deployments;
 using Portal.Application.Security;
-using Portal.Auth;
-using Portal.Domain.Deployments;
-using Portal.Infrastructure.Persistence;
 using Portal.Services;
 using Portal.TestSupport;
 

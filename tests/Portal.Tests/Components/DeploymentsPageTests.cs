@@ -4,7 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using Portal.Application.Deployments;
-using Portal.Application.Security;
 using Portal.Auth;
 using Portal.Components.Pages;
 using Portal.Domain.Deployments;

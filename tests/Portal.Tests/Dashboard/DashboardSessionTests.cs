@@ -1,7 +1,3 @@
-using Portal.Application.Monitoring;
-using Portal.Application.Ports;
-using Portal.Domain.Monitoring;
-using Portal.Infrastructure.Prometheus;
 using Portal.Services.Dashboard;
 using Portal.TestSupport;
 

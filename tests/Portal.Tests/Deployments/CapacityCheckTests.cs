@@ -1,7 +1,5 @@
-using Portal.Application.Ports;
 using Portal.Domain.Capacity;
 using Portal.Domain.Deployments;
-using Portal.Infrastructure.Kubernetes;
 using Portal.Services.Wizard;
 
 namespace Portal.Tests.Deploying;

@@ -1,11 +1,8 @@
 using Bunit;
 using MudBlazor.Services;
-using Portal.Application.Ports;
 using Portal.Components.Deployments.Wizard;
 using Portal.Domain.Capacity;
-using Portal.Domain.Catalog;
 using Portal.Domain.Deployments;
-using Portal.Infrastructure.Kubernetes;
 using Portal.Services.Wizard;
 
 namespace Portal.Tests.Deploying;

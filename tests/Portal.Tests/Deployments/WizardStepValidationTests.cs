@@ -7,7 +7,6 @@ using Portal.Application.Deployments;
 using Portal.Application.Security;
 using Portal.Components.Deployments.Wizard;
 using Portal.Domain.Deployments;
-using Portal.Infrastructure.Persistence;
 using Portal.Services.Wizard;
 
 namespace Portal.Tests.Deploying;

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Application.Deployments;
-using Portal.Application.Security;
 using Portal.Domain.Deployments;
 using Portal.Infrastructure.Persistence;
 using Portal.TestSupport;

@@ -2,8 +2,6 @@ using System.Net;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Portal.Application.Deployments;
-using Portal.Application.Security;
 using Portal.Domain.Deployments;
 using Portal.Infrastructure.Persistence;
 using Portal.Jobs;

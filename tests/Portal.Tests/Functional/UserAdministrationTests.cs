@@ -1,8 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using Portal.Application.Deployments;
 using Portal.Application.Security;
-using Portal.Domain.Deployments;
-using Portal.Infrastructure.Persistence;
 using Portal.Services;
 
 namespace Portal.Tests.Functional;

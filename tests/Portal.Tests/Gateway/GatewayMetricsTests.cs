@@ -1,6 +1,6 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;

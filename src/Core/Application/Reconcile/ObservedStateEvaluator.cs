@@ -1,7 +1,6 @@
 using k8s.Models;
 using Portal.Domain.Deployments;
 using Portal.Domain.Engines;
-using Portal.Domain.Manifests;
 
 namespace Portal.Application.Reconcile;
 

@@ -1,17 +1,9 @@
-using System.Security.Claims;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using Portal.Application.Deployments;
 using Portal.Application.Ports;
-using Portal.Application.Security;
-using Portal.Auth;
 using Portal.Components.Deployments.Dialogs;
-using Portal.Domain.Capacity;
 using Portal.Domain.Deployments;
-using Portal.Infrastructure.Kubernetes;
-using Portal.Infrastructure.Persistence;
 using Portal.Services.Deployments;
 
 namespace Portal.Components.Pages;

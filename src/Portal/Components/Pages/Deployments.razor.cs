@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Portal.Application.Deployments;
-using Portal.Application.Security;
 using Portal.Domain.Deployments;
-using Portal.Infrastructure.Persistence;
 using Portal.Services.Deployments;
 
 namespace Portal.Components.Pages;

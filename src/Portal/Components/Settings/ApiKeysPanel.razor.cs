@@ -4,8 +4,6 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using MudBlazor;
 using Portal.Application.Security;
-using Portal.Auth;
-using Portal.Infrastructure.Persistence;
 using Portal.Services;
 
 namespace Portal.Components.Settings;

@@ -1,7 +1,4 @@
-using System.Globalization;
 using Portal.Application.Deployments;
-using Portal.Application.Monitoring;
-using Portal.Domain.Deployments;
 using Portal.Domain.Engines;
 using Portal.Domain.Monitoring;
 

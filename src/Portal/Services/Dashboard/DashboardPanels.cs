@@ -1,5 +1,4 @@
 using Portal.Application.Monitoring;
-using Portal.Application.Ports;
 using Portal.Domain.Monitoring;
 
 namespace Portal.Services.Dashboard;

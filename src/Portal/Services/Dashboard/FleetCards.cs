@@ -1,9 +1,6 @@
 using System.Globalization;
 using Portal.Application.Deployments;
-using Portal.Application.Monitoring;
 using Portal.Domain.Deployments;
-using Portal.Domain.Engines;
-using Portal.Domain.Monitoring;
 
 namespace Portal.Services.Dashboard;
 

@@ -1,11 +1,7 @@
 using Portal.Application.Deployments;
-using Portal.Application.Monitoring;
-using Portal.Application.Ports;
-using Portal.Application.Security;
 using Portal.Domain.Deployments;
 using Portal.Domain.Engines;
 using Portal.Domain.Monitoring;
-using Portal.Infrastructure.Persistence;
 
 namespace Portal.Services.Dashboard;
 

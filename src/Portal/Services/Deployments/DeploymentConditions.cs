@@ -1,8 +1,6 @@
 using Portal.Application.Ports;
-using Portal.Domain.Capacity;
 using Portal.Domain.Deployments;
 using Portal.Domain.Engines;
-using Portal.Infrastructure.Kubernetes;
 
 namespace Portal.Services.Deployments;
 

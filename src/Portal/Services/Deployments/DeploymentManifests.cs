@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Portal.Application.Deployments;
 using Portal.Domain.Deployments;
 using Portal.Domain.Manifests;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Portal.Application.Deployments;
 using Portal.Domain.Deployments;
 using Portal.Domain.Engines;
 

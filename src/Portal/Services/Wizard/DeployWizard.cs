@@ -1,21 +1,11 @@
-using System.Globalization;
-using System.Security.Claims;
-using System.Text;
-using k8s.Models;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
-using Portal.Api;
 using Portal.Application.Deployments;
 using Portal.Application.Ports;
-using Portal.Application.Security;
-using Portal.Auth;
 using Portal.Domain.Capacity;
 using Portal.Domain.Catalog;
 using Portal.Domain.Deployments;
 using Portal.Domain.Engines;
 using Portal.Domain.Manifests;
-using Portal.Infrastructure.Kubernetes;
-using Portal.Infrastructure.Persistence;
 
 namespace Portal.Services.Wizard;
 

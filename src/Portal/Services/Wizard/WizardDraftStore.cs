@@ -1,9 +1,6 @@
 using System.Text.Json;
 using Microsoft.JSInterop;
-using Portal.Application.Deployments;
-using Portal.Application.Security;
 using Portal.Domain.Deployments;
-using Portal.Infrastructure.Persistence;
 
 namespace Portal.Services.Wizard;
 

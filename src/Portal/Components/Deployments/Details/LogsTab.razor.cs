@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Portal.Application.Deployments;
 using Portal.Application.Ports;
-using Portal.Domain.Capacity;
-using Portal.Infrastructure.Kubernetes;
 
 namespace Portal.Components.Deployments.Details;
 

@@ -1,7 +1,5 @@
 using Portal.Application.Deployments;
-using Portal.Application.Security;
 using Portal.Domain.Deployments;
-using Portal.Infrastructure.Persistence;
 
 namespace Portal.Components.Deployments.Dialogs;
 
