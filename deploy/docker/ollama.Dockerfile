@@ -3,9 +3,9 @@
 # Ollama, pinned, serving on all interfaces, pulling the models named in
 # OLLAMA_PULL_MODELS once the server answers.
 #
-#   docker build -f deploy/docker/ollama.Dockerfile -t inference-portal/ollama:0.12.3 deploy/docker
+#   docker build -f deploy/docker/ollama.Dockerfile -t inference-portal/ollama:0.32.15 deploy/docker
 #   docker run --rm --gpus all -p 11434:11434 -v ollama:/root/.ollama \
-#     -e OLLAMA_PULL_MODELS="qwen2.5:7b llama3.1:8b" inference-portal/ollama:0.12.3
+#     -e OLLAMA_PULL_MODELS="qwen2.5:7b llama3.1:8b" inference-portal/ollama:0.32.15
 #
 # Correction to the seed design: `ollama serve` does not load a model at
 # start, and a request for a model that was never pulled fails with 404 (no
@@ -17,7 +17,7 @@
 # Kubernetes the portal runs `ollama serve` itself and needs no script.
 
 ARG OLLAMA_IMAGE=ollama/ollama
-ARG OLLAMA_VERSION=0.12.3
+ARG OLLAMA_VERSION=0.32.15
 FROM ${OLLAMA_IMAGE}:${OLLAMA_VERSION}
 
 LABEL org.opencontainers.image.title="Ollama for Inference Portal" \

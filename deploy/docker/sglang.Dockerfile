@@ -2,9 +2,9 @@
 #
 # SGLang's server, pinned, started the documented way.
 #
-#   docker build -f deploy/docker/sglang.Dockerfile -t inference-portal/sglang:v0.4.10.post2 deploy/docker
+#   docker build -f deploy/docker/sglang.Dockerfile -t inference-portal/sglang:v0.5.23 deploy/docker
 #   docker run --rm --gpus all --ipc=host --shm-size 32g -p 30000:30000 \
-#     -v hf-cache:/root/.cache/huggingface -e HF_TOKEN inference-portal/sglang:v0.4.10.post2 \
+#     -v hf-cache:/root/.cache/huggingface -e HF_TOKEN inference-portal/sglang:v0.5.23 \
 #     --model-path Qwen/Qwen2.5-7B-Instruct --host 0.0.0.0 --port 30000 --enable-metrics
 #
 # Correction to the seed design: the documented entrypoint is
@@ -16,7 +16,7 @@
 # /dev/shm several GiB.
 
 ARG SGLANG_IMAGE=lmsysorg/sglang
-ARG SGLANG_VERSION=v0.4.10.post2
+ARG SGLANG_VERSION=v0.5.23
 FROM ${SGLANG_IMAGE}:${SGLANG_VERSION}
 
 LABEL org.opencontainers.image.title="SGLang for Inference Portal" \

@@ -2,9 +2,9 @@
 #
 # vLLM's OpenAI-compatible server, pinned, with the serve command spelled out.
 #
-#   docker build -f deploy/docker/vllm.Dockerfile -t inference-portal/vllm:v0.10.1 deploy/docker
+#   docker build -f deploy/docker/vllm.Dockerfile -t inference-portal/vllm:v0.33.0 deploy/docker
 #   docker run --rm --gpus all --ipc=host -p 8000:8000 \
-#     -v hf-cache:/root/.cache/huggingface -e HF_TOKEN inference-portal/vllm:v0.10.1 \
+#     -v hf-cache:/root/.cache/huggingface -e HF_TOKEN inference-portal/vllm:v0.33.0 \
 #     Qwen/Qwen2.5-7B-Instruct --host 0.0.0.0 --port 8000 --max-model-len 8192
 #
 # Correction to the seed design: the vllm/vllm-openai image's entrypoint is
@@ -17,7 +17,7 @@
 # /dev/shm (--ipc=host in Docker; a memory emptyDir in Kubernetes).
 
 ARG VLLM_IMAGE=vllm/vllm-openai
-ARG VLLM_VERSION=v0.10.1
+ARG VLLM_VERSION=v0.33.0
 FROM ${VLLM_IMAGE}:${VLLM_VERSION}
 
 LABEL org.opencontainers.image.title="vLLM for Inference Portal" \

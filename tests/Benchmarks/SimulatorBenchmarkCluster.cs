@@ -26,7 +26,7 @@ internal static class SimulatorBenchmarkCluster
                     ["containers"] = new JsonArray(new JsonObject
                     {
                         ["name"] = "vllm",
-                        ["image"] = "vllm/vllm-openai:v0.10.1",
+                        ["image"] = "vllm/vllm-openai:v0.33.0",
                         ["args"] = new JsonArray("Qwen/Qwen2.5-0.5B-Instruct", "--served-model-name", "qwen", "--port", "8000"),
                         ["ports"] = new JsonArray(new JsonObject { ["name"] = "http", ["containerPort"] = 8000 }),
                         ["readinessProbe"] = new JsonObject { ["httpGet"] = new JsonObject { ["path"] = "/health", ["port"] = "http" } },

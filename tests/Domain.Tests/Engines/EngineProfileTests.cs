@@ -94,3 +94,30 @@ public sealed class EngineProfileTests
         Assert.DoesNotContain("--pipeline-parallel-size", args);
     }
 }
+
+public sealed class EngineVersionTests
+{
+    [Theory]
+    [InlineData("v0.33.0", "0.33.0")]
+    [InlineData("0.32.15", "0.32.15")]
+    [InlineData("v0.4.10.post2", "0.4.10")]
+    [InlineData("v0.5.19-cu129", "0.5.19")]
+    [InlineData("latest", null)]
+    [InlineData(null, null)]
+    public void Image_tags_name_their_release(string? tag, string? release) =>
+        Assert.Equal(release is null ? null : Version.Parse(release), EngineVersion.Of(tag));
+
+    [Theory]
+    [InlineData("v0.10.1", "vllm:time_per_output_token_seconds")]
+    [InlineData("v0.11.0", "vllm:inter_token_latency_seconds")]
+    [InlineData("v0.33.0", "vllm:inter_token_latency_seconds")]
+    [InlineData("latest", "vllm:inter_token_latency_seconds")]
+    public void A_vllm_release_is_charted_by_the_inter_token_metric_it_exports(string tag, string name) =>
+        Assert.Equal(name, EngineProfiles.Vllm.Metrics.NameFor("vllm:inter_token_latency_seconds", tag));
+
+    [Fact]
+    public void Default_tags_are_the_current_releases()
+    {
+        Assert.Equal(["v0.33.0", "v0.5.23", "0.32.15"], EngineProfiles.All.Select(p => p.DefaultTag));
+    }
+}

@@ -233,7 +233,7 @@ public sealed class ManifestRendererTests
     public void Image_tag_can_be_pinned()
     {
         Assert.Equal("vllm/vllm-openai:v0.11.0", Engine(ManifestRenderer.Render(Specs.Vllm with { ImageTag = "v0.11.0" }, 1)).Image);
-        Assert.Equal("vllm/vllm-openai:v0.10.1", Engine(ManifestRenderer.Render(Specs.Vllm, 1)).Image);
+        Assert.Equal("vllm/vllm-openai:v0.33.0", Engine(ManifestRenderer.Render(Specs.Vllm, 1)).Image);
     }
 
     [Fact]

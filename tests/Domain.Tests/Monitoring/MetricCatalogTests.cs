@@ -66,3 +66,17 @@ public sealed class MetricCatalogTests
         Assert.Contains("check the engine version", MetricCatalog.MissingEngineMetricHint(EngineProfiles.Get("vllm"), "vllm:kv_cache_usage_perc"));
     }
 }
+
+public sealed class RenamedMetricQueryTests
+{
+    [Fact]
+    public void Inter_token_latency_reads_the_current_name_or_where_a_pod_lacks_it_the_name_older_vllm_exports()
+    {
+        var query = MetricCatalog.Default.Query(MetricId.InterTokenLatency, new MetricScope(null, TimeSpan.FromMinutes(1), false));
+
+        Assert.Contains("rate(vllm:inter_token_latency_seconds_bucket{", query);
+        Assert.Contains(" or rate(vllm:time_per_output_token_seconds_bucket{", query);
+        Assert.Contains("sglang:inter_token_latency_seconds_bucket", query);
+        Assert.DoesNotContain("sglang:time_per_output_token", query);
+    }
+}

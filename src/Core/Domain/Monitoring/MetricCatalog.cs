@@ -109,7 +109,11 @@ public sealed class MetricCatalog
 
         MetricSource EngineOr(string? engineName, string? gatewayName, string why, bool histogram = false) =>
             engineName is not null
-                ? new MetricSource(MetricSourceKind.Engine, engineName, $"{profile.DisplayName}'s /metrics.") { PresenceName = histogram ? engineName + "_count" : engineName }
+                ? new MetricSource(MetricSourceKind.Engine, engineName, $"{profile.DisplayName}'s /metrics.")
+                {
+                    PresenceName = histogram ? engineName + "_count" : engineName,
+                    FormerName = names.FormerName(engineName),
+                }
                 : gatewayName is not null ? Gateway(gatewayName, why, histogram) : None(why);
     }
 
@@ -126,11 +130,10 @@ public sealed class MetricCatalog
         var engineSources = _profiles
             .Select(p => SourceFor(id, p))
             .Where(s => s.Kind == MetricSourceKind.Engine)
-            .Select(s => s.Name!)
-            .Distinct(StringComparer.Ordinal);
-        foreach (var name in engineSources)
+            .DistinctBy(s => s.Name, StringComparer.Ordinal);
+        foreach (var source in engineSources)
         {
-            parts.Add(PromQl.WithLabel(Reduce(id, name, scope.Selector(), scope), "source", "engine"));
+            parts.Add(PromQl.WithLabel(Reduce(id, source.Name!, scope.Selector(), scope, source.FormerName), "source", "engine"));
         }
 
         var gateway = GatewayPart(id, scope);
@@ -162,7 +165,7 @@ public sealed class MetricCatalog
             MetricSourceKind.Portal => $"max by (deployment) ({source.Name}{{{selector}}})",
             MetricSourceKind.Prometheus => $"min by (deployment) (up{{{selector}}})",
             _ when id == MetricId.ErrorRate => ErrorRateQuery(selector, scope),
-            _ => Reduce(id, source.Name!, selector, scope),
+            _ => Reduce(id, source.Name!, selector, scope, source.FormerName),
         };
         return new FrameworkQuery(profile.Id, source, query);
     }
@@ -263,16 +266,24 @@ public sealed class MetricCatalog
     private static string ErrorRateQuery(string selector, MetricScope scope) =>
         $"sum by (deployment) (rate({GatewayRequests}{{{selector}, status=~\"5..\"}}[{PromQl.Duration(scope.RateWindow)}]))";
 
-    private static string Reduce(MetricId id, string name, string selector, MetricScope scope)
+    /// <summary>
+    /// The reduction of one metric per deployment. With a <paramref name="former"/> name, each series is read under
+    /// the current name or, where a pod's release has none, the former (the labels match, so <c>or</c> never counts twice).
+    /// </summary>
+    private static string Reduce(MetricId id, string name, string selector, MetricScope scope, string? former = null)
     {
         var range = PromQl.Duration(scope.RateWindow);
+        string Series(string suffix = "") =>
+            former is null ? $"{name}{suffix}{{{selector}}}" : $"(({name}{suffix}{{{selector}}} + 0) or ({former}{suffix}{{{selector}}} + 0))"; // "+ 0" drops the names, so or can match
+        string Rate(string suffix = "") =>
+            former is null ? $"rate({name}{suffix}{{{selector}}}[{range}])" : $"(rate({name}{suffix}{{{selector}}}[{range}]) or rate({former}{suffix}{{{selector}}}[{range}]))";
         return Definition(id).Shape switch
         {
-            MetricShape.GaugeSum => $"sum by (deployment) ({name}{{{selector}}})",
-            MetricShape.GaugeMax => $"max by (deployment) ({name}{{{selector}}})",
-            MetricShape.CounterRate => $"sum by (deployment) (rate({name}{{{selector}}}[{range}]))",
+            MetricShape.GaugeSum => $"sum by (deployment) ({Series()})",
+            MetricShape.GaugeMax => $"max by (deployment) ({Series()})",
+            MetricShape.CounterRate => $"sum by (deployment) ({Rate()})",
             MetricShape.HistogramQuantiles => PromQl.Or(Quantiles.Select(q => PromQl.WithLabel(
-                $"histogram_quantile({PromQl.Number(q)}, sum by (deployment, le) (rate({name}_bucket{{{selector}}}[{range}])))",
+                $"histogram_quantile({PromQl.Number(q)}, sum by (deployment, le) ({Rate("_bucket")}))",
                 "quantile",
                 q.ToString(CultureInfo.InvariantCulture)))),
             _ => throw new ArgumentOutOfRangeException(nameof(id), id, null),

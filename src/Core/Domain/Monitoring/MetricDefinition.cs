@@ -67,6 +67,9 @@ public sealed record MetricSource(MetricSourceKind Kind, string? Name, string No
 
     /// <summary>The name whose presence shows the source is exported (a histogram's <c>_count</c>).</summary>
     public string? PresenceName { get; init; }
+
+    /// <summary>The name older releases of the engine export instead of <see cref="Name"/>; queries read both.</summary>
+    public string? FormerName { get; init; }
 }
 
 /// <summary>A logical metric: what it is, its unit, and how it is reduced.</summary>

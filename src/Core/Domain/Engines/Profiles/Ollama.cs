@@ -14,7 +14,7 @@ public static partial class EngineProfiles
         WhenToChoose = "Simple serving of quantized (GGUF) models, on a small GPU or on CPU only; few knobs.",
         Needs = "Optional GPUs; room in the model cache for the pulled model.",
         ImageRepository = "ollama/ollama",
-        DefaultTag = "0.12.3",
+        DefaultTag = "0.32.15",
         ContainerPort = 11434,
         ModelIdFormat = ModelIdFormat.Ollama,
         RequiresGpu = false,

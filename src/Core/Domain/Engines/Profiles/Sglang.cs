@@ -11,7 +11,7 @@ public static partial class EngineProfiles
         WhenToChoose = "Fast serving with RadixAttention prefix caching: chat with long shared prompts, agents, structured output.",
         Needs = "NVIDIA GPUs holding the weights plus KV cache, and several GiB of /dev/shm.",
         ImageRepository = "lmsysorg/sglang",
-        DefaultTag = "v0.4.10.post2",
+        DefaultTag = "v0.5.23",
         ContainerPort = 30000,
         ModelIdFormat = ModelIdFormat.HuggingFace,
         RequiresGpu = true,

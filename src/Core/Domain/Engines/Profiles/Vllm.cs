@@ -11,7 +11,8 @@ public static partial class EngineProfiles
         WhenToChoose = "High-throughput serving of Hugging Face models on NVIDIA GPUs, with the richest metrics and options.",
         Needs = "One or more NVIDIA GPUs holding the weights plus KV cache; a Hugging Face token for gated models.",
         ImageRepository = "vllm/vllm-openai",
-        DefaultTag = "v0.10.1",
+        // The current release (vllm 0.33.0, November 2026), read from the project's releases; see src/Simulator/FIDELITY.md.
+        DefaultTag = "v0.33.0",
         ContainerPort = 8000,
         ModelIdFormat = ModelIdFormat.HuggingFace,
         RequiresGpu = true,
@@ -29,7 +30,13 @@ public static partial class EngineProfiles
             EndToEndLatency: "vllm:e2e_request_latency_seconds",
             GenerationTokens: "vllm:generation_tokens_total",
             PromptTokens: "vllm:prompt_tokens_total",
-            KvCacheUsage: "vllm:kv_cache_usage_perc"),
+            KvCacheUsage: "vllm:kv_cache_usage_perc")
+        {
+            // Releases through 0.11 export time_per_output_token (deprecated in 0.11, hidden in 0.12, then removed);
+            // inter_token_latency came with 0.10.2 or 0.11 (sources differ), so 0.11 is where both readings agree.
+            // vllm/v1/metrics/loggers.py at 0.10 and 0.12 (src/Simulator/FIDELITY.md).
+            Renames = [new("vllm:inter_token_latency_seconds", "vllm:time_per_output_token_seconds", new Version(0, 11))],
+        },
         Options =
         [
             new(EngineOption.ServedModelName, "--served-model-name"),
