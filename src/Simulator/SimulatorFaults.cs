@@ -8,9 +8,12 @@ public sealed class SimulatorFaults
     private long _addedLatencyTicks;
     private int _conflictsLeft;
 
-    internal SimulatorFaults(Func<string, string, CancellationToken, Task> killPod, double errorRate, TimeSpan addedLatency)
+    private readonly EngineFaults _engines;
+
+    internal SimulatorFaults(Func<string, string, CancellationToken, Task> killPod, double errorRate, TimeSpan addedLatency, EngineSettings engines)
     {
         _killPod = killPod;
+        _engines = engines.Faults;
         ErrorRate = errorRate;
         AddedLatency = addedLatency;
     }
@@ -35,12 +38,31 @@ public sealed class SimulatorFaults
     /// <summary>Crashes the pod's container: it restarts, its restartCount goes up, and it is not ready until its model is loaded again.</summary>
     public Task KillPod(string ns, string name, CancellationToken cancellationToken = default) => _killPod(ns, name, cancellationToken);
 
+    /// <summary>How every Ollama pod's next <c>/api/pull</c> fails, as real Ollama reports it inside its 200 NDJSON stream.</summary>
+    public OllamaPullFault OllamaPull
+    {
+        get => _engines.OllamaPull;
+        set => _engines.OllamaPull = value;
+    }
+
+    /// <summary>
+    /// Hangs every engine's scheduler: running requests stop producing tokens, and SGLang's <c>/health</c> waits for
+    /// output until its health-check timeout, then answers 503.
+    /// </summary>
+    public bool StallEngines
+    {
+        get => _engines.SchedulersStalled;
+        set => _engines.SchedulersStalled = value;
+    }
+
     /// <summary>Switches every fault off.</summary>
     public void Clear()
     {
         ErrorRate = 0;
         AddedLatency = TimeSpan.Zero;
         ConflictNext(0);
+        OllamaPull = OllamaPullFault.None;
+        StallEngines = false;
     }
 
     internal bool TakeConflict()

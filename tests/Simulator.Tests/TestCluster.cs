@@ -8,8 +8,12 @@ internal static class TestCluster
 {
     public static readonly TimeSpan LoadTime = TimeSpan.FromMilliseconds(200);
 
-    public static Task<SimulatedCluster> StartAsync(SimulatorOptions? options = null) =>
-        SimulatedCluster.StartAsync(
+    /// <summary>SGLang's health check looks for scheduler output this often in tests (the real server: once a second).</summary>
+    public static readonly TimeSpan SglangHealthPoll = TimeSpan.FromMilliseconds(50);
+
+    public static async Task<SimulatedCluster> StartAsync(SimulatorOptions? options = null)
+    {
+        var cluster = await SimulatedCluster.StartAsync(
             options ?? new SimulatorOptions
             {
                 ModelLoadTime = LoadTime,
@@ -19,6 +23,9 @@ internal static class TestCluster
                 OllamaPullDuration = TimeSpan.FromMilliseconds(200),
             },
             Xunit.TestContext.Current.CancellationToken);
+        cluster.Engines.SglangHealthPollInterval = SglangHealthPoll;
+        return cluster;
+    }
 
     public static Kubernetes Client(this SimulatedCluster cluster) =>
         new(KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.KubeconfigPath));

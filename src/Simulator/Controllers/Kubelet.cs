@@ -25,7 +25,7 @@ internal sealed partial class Kubelet : IPodLogs, IAsyncDisposable
     private readonly EngineSettings _settings;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<Kubelet> _logger;
-    private readonly HttpClient _probeClient = new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromSeconds(5) }) { Timeout = TimeSpan.FromSeconds(1) };
+    private readonly HttpClient _probeClient = new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromSeconds(5) }) { Timeout = Timeout.InfiniteTimeSpan };
 
     public Kubelet(ObjectStore store, GpuAllocator gpus, LoopbackRange addresses, EventRecorder events, SimulatorOptions options, EngineSettings settings, ILoggerFactory loggerFactory)
     {
@@ -297,7 +297,10 @@ internal sealed partial class Kubelet : IPodLogs, IAsyncDisposable
             {
                 var port = ResolvePort(container, http["port"]);
                 var path = (string?)http["path"] ?? "/";
-                using var response = await _probeClient.GetAsync(new Uri($"http://{runtime.Address}:{port}{(path.StartsWith('/') ? path : "/" + path)}"), ct);
+                // timeoutSeconds defaults to 1, as in Kubernetes: SGLang's generating /health needs more than that.
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(TimeSpan.FromSeconds(probe.Long("timeoutSeconds") ?? 1));
+                using var response = await _probeClient.GetAsync(new Uri($"http://{runtime.Address}:{port}{(path.StartsWith('/') ? path : "/" + path)}"), timeout.Token);
                 return (int)response.StatusCode is >= 200 and < 400;
             }
 
