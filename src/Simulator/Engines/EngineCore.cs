@@ -217,7 +217,7 @@ internal sealed class EngineCore
         }
     }
 
-    private Task AcquireAsync(long reserved, CancellationToken ct)
+    private async Task AcquireAsync(long reserved, CancellationToken ct)
     {
         Waiter waiter;
         lock (_lock)
@@ -225,28 +225,26 @@ internal sealed class EngineCore
             if (_queue.Count == 0 && Fits(reserved, Capacity))
             {
                 Admit(reserved);
-                return Task.CompletedTask;
+                return;
             }
 
             waiter = new Waiter(reserved, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             waiter.Node = _queue.AddLast(waiter);
         }
 
-        ct.Register(() =>
+        using var registration = ct.Register(() =>
         {
             // A cancelled waiter leaves the queue; one that already got its slot gives it back in Release.
             lock (_lock)
             {
-                if (!waiter.Completion.TrySetCanceled(ct))
+                if (waiter.Completion.TrySetCanceled(ct))
                 {
-                    return;
+                    _queue.Remove(waiter.Node!);
+                    AdmitWaiting();
                 }
-
-                _queue.Remove(waiter.Node!);
-                AdmitWaiting();
             }
         });
-        return waiter.Completion.Task;
+        await waiter.Completion.Task;
     }
 
     private bool Fits(long reserved, EngineCapacity capacity) =>
