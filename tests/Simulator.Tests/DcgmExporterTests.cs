@@ -49,6 +49,25 @@ public sealed partial class DcgmExporterTests
         Assert.Contains("modelName=\"NVIDIA H100 80GB HBM3\"", line);
     }
 
+    [Fact]
+    public async Task A_GPU_held_by_a_pod_carries_its_container_namespace_and_pod_after_the_driver_version()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await EnginePods.VllmAsync(cluster, "held", EnginePods.VllmCurrent);
+        using var http = new HttpClient();
+
+        var lines = new List<string>();
+        foreach (var url in cluster.GpuExporterUrls)
+        {
+            lines.AddRange((await http.GetStringAsync(url, Ct)).Split('\n').Where(l => l.StartsWith("DCGM_FI_DEV_FB_USED{", StringComparison.Ordinal)));
+        }
+
+        var held = Assert.Single(lines, l => l.Contains("pod=", StringComparison.Ordinal));
+        Assert.Equal(["gpu", "UUID", "pci_bus_id", "device", "modelName", "Hostname", "DCGM_FI_DRIVER_VERSION", "container", "namespace", "pod"],
+            LabelName().Matches(held).Select(m => m.Groups[1].Value));
+        Assert.Contains("container=\"engine\",namespace=\"default\",pod=\"held-0\"", held);
+    }
+
     [GeneratedRegex(@"^# TYPE (?<name>\S+) ", RegexOptions.Multiline)]
     private static partial Regex TypeLine();
 

@@ -102,11 +102,8 @@ internal sealed partial class OllamaEngine : SimulatedEngine
             case ("GET", "/v1/models"):
                 await _openAi.ModelsAsync(context, _models.Keys.Order().Select(n => (n, n)), null, ct);
                 break;
-            case ("POST", "/v1/chat/completions"):
-                await _openAi.CompleteAsync(context, chat: true, _core, ResolveForOpenAi, ct);
-                break;
-            case ("POST", "/v1/completions"):
-                await _openAi.CompleteAsync(context, chat: false, _core, ResolveForOpenAi, ct);
+            case ("POST", "/v1/chat/completions" or "/v1/completions"):
+                await OpenAiCompleteAsync(context, chat: path == "/v1/chat/completions", ct);
                 break;
             case ("POST", "/api/embed"):
                 await EmbedAsync(context, ct);
@@ -118,6 +115,22 @@ internal sealed partial class OllamaEngine : SimulatedEngine
                 await context.Response.WriteTextAsync(404, "404 page not found", "text/plain", ct);
                 break;
         }
+    }
+
+    /// <summary>The OpenAI layer runs through the same handlers, so it loads the model and meets the same queue.</summary>
+    private async Task OpenAiCompleteAsync(HttpContext context, bool chat, CancellationToken ct)
+    {
+        context.Request.EnableBuffering();
+        var body = await context.Request.ReadJsonObjectAsync(ct);
+        context.Request.Body.Position = 0;
+        var name = Normalise((string?)body?["model"]);
+        if (_models.ContainsKey(name) && !(await ScheduleAsync(name, ct)).Admitted)
+        {
+            await context.Response.WriteJsonAsync(503, Error(503, MaxQueueError, "", null), ct);
+            return;
+        }
+
+        await _openAi.CompleteAsync(context, chat, _core, ResolveForOpenAi, ct);
     }
 
     private string? ResolveForOpenAi(string? requested)
