@@ -97,7 +97,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
         var controllers = new ControllerManager(
             store, new StatefulSetController(api, events), new Scheduler(store, gpus, events, time, options.ControlPlaneHost), kubelet,
             new VolumeBinder(store, events), new GarbageCollector(api), new EndpointsController(api), loggerFactory.CreateLogger<ControllerManager>());
-        var faults = new SimulatorFaults(kubelet.KillAsync, kubelet.CrashLoop, crashLoops.Clear, options.ApiErrorRate, options.ApiAddedLatency);
+        var faults = new SimulatorFaults(kubelet.KillAsync, kubelet.CrashLoop, crashLoops.Clear, options.ApiErrorRate, options.ApiAddedLatency, engines);
         var calls = new ApiCallCounter();
         var apiServer = new ApiServer(ParseEndpoint(options.Listen), api, kubelet, faults, calls, time, loggerFactory);
         await apiServer.StartAsync(ct);

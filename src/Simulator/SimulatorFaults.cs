@@ -10,13 +10,16 @@ public sealed class SimulatorFaults
     private long _addedLatencyTicks;
     private int _conflictsLeft;
 
+    private readonly EngineFaults _engines;
+
     internal SimulatorFaults(
         Func<string, string, CancellationToken, Task> killPod, Action<string, string, IReadOnlyList<string>> crashLoop, Action<string, string> stopCrashLoop,
-        double errorRate, TimeSpan addedLatency)
+        double errorRate, TimeSpan addedLatency, EngineSettings engines)
     {
         _killPod = killPod;
         _crashLoop = crashLoop;
         _stopCrashLoop = stopCrashLoop;
+        _engines = engines.Faults;
         ErrorRate = errorRate;
         AddedLatency = addedLatency;
     }
@@ -51,12 +54,31 @@ public sealed class SimulatorFaults
     /// <summary>The pod's containers start normally again from their next restart on.</summary>
     public void StopCrashLoop(string ns, string pod) => _stopCrashLoop(ns, pod);
 
-    /// <summary>Switches every API fault off (crash loops stay until <see cref="StopCrashLoop"/>).</summary>
+    /// <summary>How every Ollama pod's next <c>/api/pull</c> fails, as real Ollama reports it inside its 200 NDJSON stream.</summary>
+    public OllamaPullFault OllamaPull
+    {
+        get => _engines.OllamaPull;
+        set => _engines.OllamaPull = value;
+    }
+
+    /// <summary>
+    /// Hangs every engine's scheduler: running requests stop producing tokens, and SGLang's <c>/health</c> waits for
+    /// output until its health-check timeout, then answers 503.
+    /// </summary>
+    public bool StallEngines
+    {
+        get => _engines.SchedulersStalled;
+        set => _engines.SchedulersStalled = value;
+    }
+
+    /// <summary>Switches every API and engine fault off (crash loops stay until <see cref="StopCrashLoop"/>).</summary>
     public void Clear()
     {
         ErrorRate = 0;
         AddedLatency = TimeSpan.Zero;
         ConflictNext(0);
+        OllamaPull = OllamaPullFault.None;
+        StallEngines = false;
     }
 
     internal bool TakeConflict()

@@ -11,8 +11,12 @@ internal static class TestCluster
     /// <summary>One probe second: a default readinessProbe (periodSeconds 10) probes every 100 ms.</summary>
     public static readonly TimeSpan ProbeSecond = TimeSpan.FromMilliseconds(10);
 
-    public static Task<SimulatedCluster> StartAsync(SimulatorOptions? options = null) =>
-        SimulatedCluster.StartAsync(
+    /// <summary>SGLang's health check looks for scheduler output this often in tests (the real server: once a second).</summary>
+    public static readonly TimeSpan SglangHealthPoll = TimeSpan.FromMilliseconds(50);
+
+    public static async Task<SimulatedCluster> StartAsync(SimulatorOptions? options = null)
+    {
+        var cluster = await SimulatedCluster.StartAsync(
             options ?? new SimulatorOptions
             {
                 ModelLoadTime = LoadTime,
@@ -25,6 +29,9 @@ internal static class TestCluster
                 CrashLoopBackOffMax = TimeSpan.FromSeconds(2),
             },
             Xunit.TestContext.Current.CancellationToken);
+        cluster.Engines.SglangHealthPollInterval = SglangHealthPoll;
+        return cluster;
+    }
 
     public static Kubernetes Client(this SimulatedCluster cluster) =>
         new(KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.KubeconfigPath));

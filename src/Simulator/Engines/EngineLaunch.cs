@@ -34,7 +34,7 @@ internal sealed record EngineLaunch(
         "trust-remote-code", "enable-prefix-caching", "no-enable-prefix-caching", "enable-chunked-prefill", "no-enable-chunked-prefill",
         "enforce-eager", "disable-log-stats", "disable-log-requests", "enable-auto-tool-choice", "enable-lora", "enable-metrics",
         "enable-metrics-for-all-schedulers", "disable-radix-cache", "enable-force-include-usage", "kv-cache-metrics", "log-requests",
-        "enable-server-load-tracking", "skip-server-warmup", "disable-cuda-graph", "enable-torch-compile", "headless",
+        "enable-server-load-tracking", "skip-server-warmup", "disable-cuda-graph", "enable-torch-compile", "headless", "is-embedding",
     ];
 
     /// <summary>Flags that take one or more values (<c>--served-model-name a b</c>).</summary>

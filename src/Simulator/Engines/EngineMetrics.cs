@@ -27,9 +27,13 @@ internal sealed record RequestSummary(
     int? MaxTokens,
     TimeSpan QueueTime,
     TimeSpan TimeToFirstToken,
-    TimeSpan EndToEnd);
+    TimeSpan EndToEnd,
+    int CachedTokens = 0);
 
-internal sealed record EngineLoad(int Running, int Waiting, int MaxBatch, double TokensPerSecond);
+internal sealed record EngineLoad(int Running, int Waiting, int MaxBatch, double TokensPerSecond, long KvUsedTokens, long KvCapacityTokens, double CacheHitRate)
+{
+    public double KvUsage => KvCapacityTokens == 0 ? 0 : Math.Min(1.0, KvUsedTokens / (double)KvCapacityTokens);
+}
 
 /// <summary>No Prometheus endpoint (Ollama, SGLang without --enable-metrics).</summary>
 internal sealed class NoMetrics : IEngineMetrics

@@ -16,17 +16,24 @@ namespace Portal.Simulator.Engines;
 /// </summary>
 internal sealed partial class OllamaEngine : SimulatedEngine
 {
-    private const string Version = "0.12.3";
+    private readonly EngineVersion _version;
     private readonly ConcurrentDictionary<string, PulledModel> _models = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _loaded = new();
+    private readonly ConcurrentDictionary<string, Task> _loading = new();
     private readonly OpenAiApi _openAi;
     private readonly EngineCore _core;
     private readonly TimeSpan _keepAlive;
+    private readonly int _maxQueue;
+    private int _pendingForLoad;
 
     public OllamaEngine(EngineContext context, EngineLaunch launch) : base(context, launch)
     {
-        var parallel = int.TryParse(launch.Env.GetValueOrDefault("OLLAMA_NUM_PARALLEL"), out var p) ? p : (int?)null;
-        _core = new EngineCore(context.Settings, parallel, NoMetrics.Instance, context.Time);
+        _version = EngineVersion.OfImage(Framework.Ollama, launch.Image);
+        // envconfig: OLLAMA_NUM_PARALLEL defaults to 1, OLLAMA_MAX_QUEUE to 512.
+        var parallel = int.TryParse(launch.Env.GetValueOrDefault("OLLAMA_NUM_PARALLEL"), out var p) && p > 0 ? p : 1;
+        _maxQueue = int.TryParse(launch.Env.GetValueOrDefault("OLLAMA_MAX_QUEUE"), out var q) && q > 0 ? q : 512;
+        _core = new EngineCore(context.Settings, PerformanceProfile.Ollama, parallel, null,
+            EngineCapacity.KvTokensFor(null, context.GpuMemoryMiB, launch.Gpus, 0.9), prefixCaching: false, NoMetrics.Instance, context.Time);
         _keepAlive = ParseKeepAlive(launch.Env.GetValueOrDefault("OLLAMA_KEEP_ALIVE"));
         _openAi = new OpenAiApi(new OpenAiFlavour("library", "chatcmpl-", Error), context.Time);
     }
@@ -48,7 +55,7 @@ internal sealed partial class OllamaEngine : SimulatedEngine
 
     protected override IEnumerable<string> StartupLines() =>
     [
-        $"time={Context.Time.GetUtcNow():O} level=INFO source=routes.go msg=\"Listening on {Launch.Host}:{Launch.Port} (version {Version})\"",
+        $"time={Context.Time.GetUtcNow():O} level=INFO source=routes.go msg=\"Listening on {Launch.Host}:{Launch.Port} (version {_version})\"",
     ];
 
     protected override IEnumerable<string> ReadyLines() =>
@@ -66,7 +73,7 @@ internal sealed partial class OllamaEngine : SimulatedEngine
                 await context.Response.WriteTextAsync(200, "Ollama is running", "text/plain; charset=utf-8", ct);
                 break;
             case ("GET" or "HEAD", "/api/version"):
-                await context.Response.WriteJsonAsync(200, new JsonObject { ["version"] = Version }, ct);
+                await context.Response.WriteJsonAsync(200, new JsonObject { ["version"] = _version.ToString() }, ct);
                 break;
             case ("GET" or "HEAD", "/api/tags"):
                 await context.Response.WriteJsonAsync(200, new JsonObject { ["models"] = new JsonArray(_models.Values.OrderBy(m => m.Name).Select(m => (JsonNode)m.ToJson()).ToArray()) }, ct);
@@ -95,16 +102,35 @@ internal sealed partial class OllamaEngine : SimulatedEngine
             case ("GET", "/v1/models"):
                 await _openAi.ModelsAsync(context, _models.Keys.Order().Select(n => (n, n)), null, ct);
                 break;
-            case ("POST", "/v1/chat/completions"):
-                await _openAi.CompleteAsync(context, chat: true, _core, ResolveForOpenAi, ct);
+            case ("POST", "/v1/chat/completions" or "/v1/completions"):
+                await OpenAiCompleteAsync(context, chat: path == "/v1/chat/completions", ct);
                 break;
-            case ("POST", "/v1/completions"):
-                await _openAi.CompleteAsync(context, chat: false, _core, ResolveForOpenAi, ct);
+            case ("POST", "/api/embed"):
+                await EmbedAsync(context, ct);
+                break;
+            case ("POST", "/v1/embeddings"):
+                await OpenAiEmbeddingsAsync(context, ct);
                 break;
             default:
                 await context.Response.WriteTextAsync(404, "404 page not found", "text/plain", ct);
                 break;
         }
+    }
+
+    /// <summary>The OpenAI layer runs through the same handlers, so it loads the model and meets the same queue.</summary>
+    private async Task OpenAiCompleteAsync(HttpContext context, bool chat, CancellationToken ct)
+    {
+        context.Request.EnableBuffering();
+        var body = await context.Request.ReadJsonObjectAsync(ct);
+        context.Request.Body.Position = 0;
+        var name = Normalise((string?)body?["model"]);
+        if (_models.ContainsKey(name) && !(await ScheduleAsync(name, ct)).Admitted)
+        {
+            await context.Response.WriteJsonAsync(503, Error(503, MaxQueueError, "", null), ct);
+            return;
+        }
+
+        await _openAi.CompleteAsync(context, chat, _core, ResolveForOpenAi, ct);
     }
 
     private string? ResolveForOpenAi(string? requested)
@@ -125,41 +151,154 @@ internal sealed partial class OllamaEngine : SimulatedEngine
 
         var stream = body?["stream"] is not JsonValue s || !s.TryGetValue<bool>(out var b) || b;
         var model = PulledModel.For(name, Context.Time.GetUtcNow());
-        var layer = model.Digest["sha256:".Length..][..12];
-        if (stream)
+        var pull = new OllamaPull(Context, Context.Settings.Faults.OllamaPull);
+        await OllamaPull.RespondAsync(context, stream, async write =>
         {
-            context.Response.StatusCode = 200;
-            context.Response.ContentType = "application/x-ndjson";
-            await context.Response.StartAsync(ct);
-            await context.Response.WriteLineAsync(new JsonObject { ["status"] = "pulling manifest" }, ct);
+            var error = await pull.RunAsync(name, OllamaPull.LayersOf(name, model.Size), write, ct);
+            if (error is null)
+            {
+                _models[name] = model;
+                WriteLog($"time={Context.Time.GetUtcNow():O} level=INFO source=images.go msg=\"pulled model\" model={name}");
+            }
+
+            return error;
+        }, ct);
+    }
+
+    /// <summary>
+    /// Admits a request for a model that is not loaded yet the way Ollama's scheduler does: it waits in the pending queue
+    /// while the model loads, and past <c>OLLAMA_MAX_QUEUE</c> waiting requests the answer is 503. Requests for a loaded
+    /// model go straight to its runner and wait there for one of <c>OLLAMA_NUM_PARALLEL</c> slots.
+    /// </summary>
+    private async Task<(bool Admitted, TimeSpan LoadDuration)> ScheduleAsync(string name, CancellationToken ct)
+    {
+        if (_loaded.TryGetValue(name, out var expires) && expires > Context.Time.GetUtcNow())
+        {
+            _loaded[name] = Context.Time.GetUtcNow() + _keepAlive;
+            return (true, TimeSpan.Zero);
         }
 
-        const int steps = 10;
-        for (var i = 1; i <= steps; i++)
+        // The scheduler takes the first request off the pending channel at once; the channel holds OLLAMA_MAX_QUEUE more.
+        if (Interlocked.Increment(ref _pendingForLoad) > _maxQueue + 1)
         {
-            await Task.Delay(Context.OllamaPullDuration / steps, Context.Time, ct);
-            if (stream)
-            {
-                await context.Response.WriteLineAsync(new JsonObject
-                {
-                    ["status"] = $"pulling {layer}", ["digest"] = model.Digest, ["total"] = model.Size, ["completed"] = model.Size * i / steps,
-                }, ct);
-            }
+            Interlocked.Decrement(ref _pendingForLoad);
+            return (false, TimeSpan.Zero);
         }
 
-        _models[name] = model;
-        WriteLog($"time={Context.Time.GetUtcNow():O} level=INFO source=images.go msg=\"pulled model\" model={name}");
-        if (stream)
+        try
         {
-            foreach (var status in new[] { "verifying sha256 digest", "writing manifest", "success" })
+            var start = Context.Time.GetTimestamp();
+            await _loading.GetOrAdd(name, LoadAsync).WaitAsync(ct);
+            return (true, Context.Time.GetElapsedTime(start));
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pendingForLoad);
+        }
+    }
+
+    private async Task LoadAsync(string name)
+    {
+        await Task.Delay(Context.ModelLoadTime, Context.Time, Stopping);
+        _loaded[name] = Context.Time.GetUtcNow() + _keepAlive;
+        _loading.TryRemove(name, out _);
+        WriteLog($"time={Context.Time.GetUtcNow():O} level=INFO source=server.go msg=\"llama runner started\" model={name}");
+    }
+
+    /// <summary>sched.go ErrMaxQueue, answered 503 by handleScheduleError.</summary>
+    private const string MaxQueueError = "server busy, please try again.  maximum pending requests exceeded";
+
+    /// <summary>Native <c>/api/embed</c>: L2-normalised vectors, optional <c>dimensions</c> truncation (renormalised), prompt_eval_count.</summary>
+    private async Task EmbedAsync(HttpContext context, CancellationToken ct)
+    {
+        var body = await context.Request.ReadJsonObjectAsync(ct);
+        if (body is null)
+        {
+            await context.Response.WriteJsonAsync(400, new JsonObject { ["error"] = "missing request body" }, ct);
+            return;
+        }
+
+        var requested = (string?)body["model"] ?? "";
+        var result = await RunEmbedAsync(requested, body, ct);
+        if (result.Error is { } error)
+        {
+            await context.Response.WriteJsonAsync(error.Status, new JsonObject { ["error"] = error.Message }, ct);
+            return;
+        }
+
+        await context.Response.WriteJsonAsync(200, new JsonObject
+        {
+            ["model"] = requested,
+            ["embeddings"] = new JsonArray(result.Vectors.Select(v => EmbeddingVectors.Encode(v, base64: false)).ToArray()),
+            ["total_duration"] = Nanoseconds(result.Total),
+            ["load_duration"] = Nanoseconds(result.Load),
+            ["prompt_eval_count"] = result.PromptTokens,
+        }, ct);
+    }
+
+    /// <summary>The OpenAI layer's <c>/v1/embeddings</c> (openai.ToEmbeddingList): no id, usage from prompt_eval_count.</summary>
+    private async Task OpenAiEmbeddingsAsync(HttpContext context, CancellationToken ct)
+    {
+        var body = await context.Request.ReadJsonObjectAsync(ct);
+        if (body is null)
+        {
+            await context.Response.WriteJsonAsync(400, Error(400, "invalid request body", "invalid_request_error", null), ct);
+            return;
+        }
+
+        var requested = (string?)body["model"] ?? "";
+        var result = await RunEmbedAsync(requested, body, ct);
+        if (result.Error is { } error)
+        {
+            await context.Response.WriteJsonAsync(error.Status, Error(error.Status, error.Message, "", null), ct);
+            return;
+        }
+
+        var base64 = string.Equals((string?)body["encoding_format"], "base64", StringComparison.OrdinalIgnoreCase);
+        await context.Response.WriteJsonAsync(200, new JsonObject
+        {
+            ["object"] = "list",
+            ["data"] = new JsonArray(result.Vectors.Select((v, i) => (JsonNode)new JsonObject
             {
-                await context.Response.WriteLineAsync(new JsonObject { ["status"] = status }, ct);
-            }
-        }
-        else
+                ["object"] = "embedding", ["embedding"] = EmbeddingVectors.Encode(v, base64), ["index"] = i,
+            }).ToArray()),
+            ["model"] = requested,
+            ["usage"] = new JsonObject { ["prompt_tokens"] = result.PromptTokens, ["total_tokens"] = result.PromptTokens },
+        }, ct);
+    }
+
+    private sealed record EmbedResult(List<float[]> Vectors, int PromptTokens, TimeSpan Total, TimeSpan Load, (int Status, string Message)? Error);
+
+    private async Task<EmbedResult> RunEmbedAsync(string requested, JsonObject body, CancellationToken ct)
+    {
+        static EmbedResult Fail(int status, string message) => new([], 0, TimeSpan.Zero, TimeSpan.Zero, (status, message));
+        var inputs = body["input"] is null ? [] : EmbeddingVectors.Inputs(body["input"]);
+        if (inputs is null)
         {
-            await context.Response.WriteJsonAsync(200, new JsonObject { ["status"] = "success" }, ct);
+            return Fail(400, "invalid input type");
         }
+
+        var name = Normalise(requested);
+        if (!_models.ContainsKey(name))
+        {
+            return Fail(404, $"model '{requested}' not found");
+        }
+
+        var start = Context.Time.GetTimestamp();
+        var (admitted, load) = await ScheduleAsync(name, ct);
+        if (!admitted)
+        {
+            return Fail(503, MaxQueueError);
+        }
+
+        var counts = await Task.WhenAll(inputs.Where(i => i.Length > 0).Select(text => _core.EmbedAsync(text, ct)));
+        var width = EmbeddingVectors.DimensionsOf(name);
+        var dimensions = body.Long("dimensions") is > 0 and var wanted ? (int)wanted : width;
+        var vectors = inputs.Where(i => i.Length > 0)
+            .Select(text => EmbeddingVectors.For(name, text, width))
+            .Select(v => dimensions < v.Length ? EmbeddingVectors.Normalise(v[..dimensions]) : v)
+            .ToList();
+        return new EmbedResult(vectors, counts.Sum(), Context.Time.GetElapsedTime(start), load, null);
     }
 
     private async Task ShowAsync(HttpContext context, CancellationToken ct)
@@ -202,7 +341,13 @@ internal sealed partial class OllamaEngine : SimulatedEngine
         }
 
         var start = Context.Time.GetTimestamp();
-        var loadDuration = await EnsureLoadedAsync(name, ct);
+        var (admitted, loadDuration) = await ScheduleAsync(name, ct);
+        if (!admitted)
+        {
+            await context.Response.WriteJsonAsync(503, new JsonObject { ["error"] = MaxQueueError }, ct);
+            return;
+        }
+
         var prompt = chat
             ? string.Join("\n", (body["messages"] as JsonArray ?? []).OfType<JsonObject>().Select(OpenAiApi.MessageText))
             : (string?)body["prompt"] ?? "";
@@ -266,22 +411,6 @@ internal sealed partial class OllamaEngine : SimulatedEngine
         {
             await context.Response.WriteJsonAsync(200, final, ct);
         }
-    }
-
-    /// <summary>Loads a pulled model on first use (the load time counts as load_duration) and renews its keep-alive.</summary>
-    private async Task<TimeSpan> EnsureLoadedAsync(string name, CancellationToken ct)
-    {
-        var now = Context.Time.GetUtcNow();
-        if (_loaded.TryGetValue(name, out var expires) && expires > now)
-        {
-            _loaded[name] = now + _keepAlive;
-            return TimeSpan.Zero;
-        }
-
-        await Task.Delay(Context.ModelLoadTime, Context.Time, ct);
-        _loaded[name] = Context.Time.GetUtcNow() + _keepAlive;
-        WriteLog($"time={Context.Time.GetUtcNow():O} level=INFO source=server.go msg=\"llama runner started\" model={name}");
-        return Context.ModelLoadTime;
     }
 
     private IEnumerable<JsonNode> LoadedModels()

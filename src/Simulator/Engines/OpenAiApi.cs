@@ -116,6 +116,54 @@ internal sealed class OpenAiApi(OpenAiFlavour flavour, TimeProvider time)
         }, ct);
     }
 
+    /// <summary>
+    /// <c>/v1/embeddings</c>: one prefill-only request per input through the engine's batch, an OpenAI list with
+    /// float or base64 vectors and <c>usage</c> counting the prompt tokens the engine used.
+    /// </summary>
+    public async Task EmbeddingsAsync(HttpContext context, EngineCore core, Func<string?, string?> resolveModel, CancellationToken ct)
+    {
+        var body = await context.Request.ReadJsonObjectAsync(ct);
+        if (body is null)
+        {
+            await ErrorAsync(context, 400, "Invalid JSON body", "BadRequestError", null, ct);
+            return;
+        }
+
+        var requested = (string?)body["model"];
+        var model = resolveModel(requested);
+        if (model is null)
+        {
+            await ErrorAsync(context, 404, $"The model `{requested}` does not exist.", "NotFoundError", "model", ct);
+            return;
+        }
+
+        if (EmbeddingVectors.Inputs(body["input"]) is not { } inputs)
+        {
+            await ErrorAsync(context, 400, "input must be a string or a list of strings", "BadRequestError", "input", ct);
+            return;
+        }
+
+        var base64 = string.Equals((string?)body["encoding_format"], "base64", StringComparison.OrdinalIgnoreCase);
+        var counts = await Task.WhenAll(inputs.Select(text => core.EmbedAsync(text, ct)));
+        var dimensions = EmbeddingVectors.DimensionsOf(model);
+        var data = new JsonArray(inputs.Select((text, i) => (JsonNode)new JsonObject
+        {
+            ["index"] = i,
+            ["object"] = "embedding",
+            ["embedding"] = EmbeddingVectors.Encode(EmbeddingVectors.For(model, text, dimensions), base64),
+        }).ToArray());
+        var prompt = counts.Sum();
+        await context.Response.WriteJsonAsync(200, new JsonObject
+        {
+            ["id"] = "embd-" + Guid.NewGuid().ToString("N"),
+            ["object"] = "list",
+            ["created"] = time.GetUtcNow().ToUnixTimeSeconds(),
+            ["model"] = model,
+            ["data"] = data,
+            ["usage"] = new JsonObject { ["prompt_tokens"] = prompt, ["total_tokens"] = prompt, ["completion_tokens"] = 0 },
+        }, ct);
+    }
+
     public Task ErrorAsync(HttpContext context, int status, string message, string type, string? param, CancellationToken ct) =>
         context.Response.WriteJsonAsync(status, flavour.Error(status, message, type, param), ct);
 

@@ -47,8 +47,11 @@ internal static class ReplyWriter
         return truncated ? tokens.Take(Math.Max(1, maxTokens!.Value)).ToList() : tokens;
     }
 
-    /// <summary>A rough token count of a text (words and punctuation), used for usage figures.</summary>
-    public static int CountTokens(string text) => Math.Max(1, (int)Math.Ceiling(text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length * 1.3));
+    /// <summary>Tokens per whitespace-separated word in the simulated tokenizer.</summary>
+    public const double TokensPerWord = 1.3;
+
+    /// <summary>The simulated tokenizer's count: 1.3 tokens per whitespace-separated word, rounded up, at least 1.</summary>
+    public static int CountTokens(string text) => Math.Max(1, (int)Math.Ceiling(text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length * TokensPerWord));
 
     private static int StableHash(string text)
     {

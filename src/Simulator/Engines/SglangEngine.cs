@@ -4,11 +4,14 @@ using Microsoft.AspNetCore.Http;
 namespace Portal.Simulator.Engines;
 
 /// <summary>
-/// SGLang's server (<c>python3 -m sglang.launch_server</c>): listens at once, /health 503 until warm-up ends,
-/// /metrics only with --enable-metrics, flat OpenAI error objects.
+/// SGLang's server (<c>python3 -m sglang.launch_server</c>) as the release in the image tag behaves: listens at once,
+/// /health 503 until warm-up ends and then a one-token generation check, /metrics only with --enable-metrics,
+/// flat OpenAI error objects, embeddings with --is-embedding.
 /// </summary>
 internal sealed class SglangEngine : SimulatedEngine
 {
+    private readonly EngineVersion _version;
+    private readonly bool _isEmbedding;
     private readonly OpenAiApi _openAi;
     private readonly EngineCore _core;
     private readonly IEngineMetrics _metrics;
@@ -18,10 +21,13 @@ internal sealed class SglangEngine : SimulatedEngine
 
     public SglangEngine(EngineContext context, EngineLaunch launch) : base(context, launch)
     {
+        _version = EngineVersion.OfImage(Framework.Sglang, launch.Image);
+        _isEmbedding = launch.HasFlag("is-embedding");
         _contextLength = launch.IntFlag("context-length") ?? 32768;
         _memoryFraction = launch.DoubleFlag("mem-fraction-static") ?? 0.88;
-        _metrics = launch.HasFlag("enable-metrics") ? new SglangMetrics(launch.PrimaryModelName, _contextLength) : NoMetrics.Instance;
-        _core = new EngineCore(context.Settings, launch.IntFlag("max-running-requests"), _metrics, context.Time);
+        _metrics = launch.HasFlag("enable-metrics") ? new SglangMetrics(_version, launch.PrimaryModelName, _contextLength) : NoMetrics.Instance;
+        _core = new EngineCore(context.Settings, PerformanceProfile.Sglang, launch.IntFlag("max-running-requests"), launch.IntFlag("max-total-tokens"),
+            EngineCapacity.KvTokensFor(launch.Model, context.GpuMemoryMiB, launch.Gpus, _memoryFraction), !launch.HasFlag("disable-radix-cache"), _metrics, context.Time);
         _apiKey = launch.Flag("api-key")?.Split('\u0000')[0];
         _openAi = new OpenAiApi(new OpenAiFlavour("sglang", "", Error), context.Time);
     }
@@ -65,7 +71,7 @@ internal sealed class SglangEngine : SimulatedEngine
         switch (method, path)
         {
             case ("GET", "/health" or "/health_generate"):
-                context.Response.StatusCode = Loaded ? 200 : 503;
+                context.Response.StatusCode = await HealthAsync(path == "/health_generate", ct);
                 break;
             case ("GET", "/metrics") when ServesMetrics:
                 _metrics.Refresh(_core.Load());
@@ -76,7 +82,7 @@ internal sealed class SglangEngine : SimulatedEngine
                 {
                     ["model_path"] = Launch.Model,
                     ["tokenizer_path"] = Launch.Model,
-                    ["is_generation"] = true,
+                    ["is_generation"] = !_isEmbedding,
                     ["preferred_sampling_params"] = null,
                     ["weight_version"] = "default",
                     ["has_image_understanding"] = false,
@@ -93,7 +99,7 @@ internal sealed class SglangEngine : SimulatedEngine
                     ["context_length"] = _contextLength,
                     ["mem_fraction_static"] = _memoryFraction,
                     ["enable_metrics"] = ServesMetrics,
-                    ["version"] = "0.4.10.post2",
+                    ["version"] = _version.ToString(),
                 };
                 await context.Response.WriteJsonAsync(200, info, ct);
                 break;
@@ -102,6 +108,14 @@ internal sealed class SglangEngine : SimulatedEngine
                 break;
             case ("GET", "/v1/models"):
                 await _openAi.ModelsAsync(context, [(Launch.PrimaryModelName, Launch.Model ?? Launch.PrimaryModelName)], _contextLength, ct);
+                break;
+            case ("POST", "/v1/embeddings") when !_isEmbedding:
+                await _openAi.ErrorAsync(context, 400,
+                    "This model does not appear to be an embedding model by default. Please add `--is-embedding` when launching the server or try another model.",
+                    "BadRequestError", null, ct);
+                break;
+            case ("POST", "/v1/embeddings"):
+                await _openAi.EmbeddingsAsync(context, _core, requested => requested ?? Launch.PrimaryModelName, ct);
                 break;
             case ("POST", "/v1/chat/completions"):
                 await _openAi.CompleteAsync(context, chat: true, _core, requested => requested ?? Launch.PrimaryModelName, ct);
@@ -117,6 +131,57 @@ internal sealed class SglangEngine : SimulatedEngine
                 break;
         }
     }
+
+    /// <summary>
+    /// SGLang's health check. Releases from 0.4.10 serve /health and /health_generate with one handler: 503 while starting,
+    /// else it submits a one-token generation and polls once a second (<see cref="EngineSettings.SglangHealthPollInterval"/>)
+    /// until the scheduler has produced any output since the check began, answering 503 after
+    /// <c>SGLANG_HEALTH_CHECK_TIMEOUT</c> (default 20 s) without. From 0.5.6, <c>SGLANG_ENABLE_HEALTH_ENDPOINT_GENERATION=0</c>
+    /// turns /health into a plain 200. Before 0.4.10, /health was always a plain 200.
+    /// </summary>
+    private async Task<int> HealthAsync(bool generate, CancellationToken ct)
+    {
+        if (_version.Below("0.4.10") && !generate)
+        {
+            return 200;
+        }
+
+        if (!Loaded)
+        {
+            return 503;
+        }
+
+        if (!generate && _version.AtLeast("0.5.6") && EnvFalse(Launch.Env.GetValueOrDefault("SGLANG_ENABLE_HEALTH_ENDPOINT_GENERATION")))
+        {
+            return 200;
+        }
+
+        var timeout = TimeSpan.FromSeconds(int.TryParse(Launch.Env.GetValueOrDefault("SGLANG_HEALTH_CHECK_TIMEOUT"), out var t) ? t : 20);
+        var tic = Context.Time.GetTimestamp();
+        using var probe = CancellationTokenSource.CreateLinkedTokenSource(ct, Stopping);
+        var request = _core.GenerateAsync("", 1, (_, _) => Task.CompletedTask, probe.Token, recordMetrics: false);
+        try
+        {
+            while (Context.Time.GetElapsedTime(tic) < timeout)
+            {
+                await Task.Delay(Context.Settings.SglangHealthPollInterval, Context.Time, ct);
+                if (_core.LastOutputTimestamp > tic)
+                {
+                    return 200;
+                }
+            }
+
+            WriteLog($"[http_server] Health check failed. Server couldn't get a response from detokenizer for last {timeout.TotalSeconds:0} seconds.");
+            return 503;
+        }
+        finally
+        {
+            await probe.CancelAsync();
+            await request.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private static bool EnvFalse(string? value) => value?.Trim().ToLowerInvariant() is "0" or "false" or "no" or "off";
 
     /// <summary>SGLang's native <c>/generate</c>: <c>{"text": …, "sampling_params": {"max_new_tokens": n}}</c>.</summary>
     private async Task GenerateAsync(HttpContext context, CancellationToken ct)

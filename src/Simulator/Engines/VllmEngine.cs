@@ -3,10 +3,14 @@ using Microsoft.AspNetCore.Http;
 
 namespace Portal.Simulator.Engines;
 
-/// <summary>vLLM's OpenAI-compatible server (<c>vllm serve</c>): refuses connections until loaded, then /health 200.</summary>
-internal sealed class VllmEngine : SimulatedEngine
+/// <summary>
+/// vLLM's OpenAI-compatible server (<c>vllm serve</c>) as the release in the image tag behaves: refuses connections until
+/// loaded, then /health 200; a generate model or, with <c>--runner pooling</c>, an embedding model.
+/// </summary>
+internal sealed partial class VllmEngine : SimulatedEngine
 {
-    private const string Version = "0.10.1";
+    private readonly EngineVersion _version;
+    private readonly bool _pooling;
     private readonly OpenAiApi _openAi;
     private readonly EngineCore _core;
     private readonly VllmMetrics _metrics;
@@ -16,10 +20,15 @@ internal sealed class VllmEngine : SimulatedEngine
 
     public VllmEngine(EngineContext context, EngineLaunch launch) : base(context, launch)
     {
+        _version = EngineVersion.OfImage(Framework.Vllm, launch.Image);
+        _pooling = IsPoolingModel(launch);
         _maxModelLen = launch.IntFlag("max-model-len") ?? 32768;
-        _memoryUtilization = launch.DoubleFlag("gpu-memory-utilization") ?? 0.9;
-        _metrics = new VllmMetrics(launch.PrimaryModelName, _maxModelLen, _memoryUtilization);
-        _core = new EngineCore(context.Settings, launch.IntFlag("max-num-seqs"), _metrics, context.Time);
+        _memoryUtilization = launch.DoubleFlag("gpu-memory-utilization") ?? (_version.AtLeast("0.30.0") ? 0.92 : 0.9);
+        _metrics = new VllmMetrics(_version, launch.Flag("show-hidden-metrics-for-version"), launch.PrimaryModelName, _maxModelLen, _memoryUtilization);
+        var kvFlag = launch.IntFlag("num-gpu-blocks-override") is { } blocks ? blocks * (long)(launch.IntFlag("block-size") ?? 16) : (long?)null;
+        var prefixCaching = !launch.HasFlag("no-enable-prefix-caching");
+        _core = new EngineCore(context.Settings, PerformanceProfile.Vllm, launch.IntFlag("max-num-seqs"), kvFlag,
+            EngineCapacity.KvTokensFor(launch.Model, context.GpuMemoryMiB, launch.Gpus, _memoryUtilization), prefixCaching, _metrics, context.Time);
         _apiKeys = launch.Flag("api-key")?.Split('\u0000') ?? (launch.Env.GetValueOrDefault("VLLM_API_KEY") is { } key ? [key] : []);
         _openAi = new OpenAiApi(new OpenAiFlavour("vllm", "chatcmpl-", Error), context.Time);
     }
@@ -36,7 +45,7 @@ internal sealed class VllmEngine : SimulatedEngine
 
     protected override IEnumerable<string> StartupLines() =>
     [
-        $"INFO [api_server.py] vLLM API server version {Version}",
+        $"INFO [api_server.py] vLLM API server version {_version}",
         $"INFO [api_server.py] args: model='{Launch.Model}', served_model_name={string.Join(",", Launch.ServedModelNames)}, port={Launch.Port}",
         $"INFO [gpu_model_runner.py] Starting to load model {Launch.Model}...",
     ];
@@ -67,7 +76,7 @@ internal sealed class VllmEngine : SimulatedEngine
                 context.Response.StatusCode = 200;
                 break;
             case ("GET", "/version"):
-                await context.Response.WriteJsonAsync(200, new JsonObject { ["version"] = Version }, ct);
+                await context.Response.WriteJsonAsync(200, new JsonObject { ["version"] = _version.ToString() }, ct);
                 break;
             case ("GET", "/load"):
                 await context.Response.WriteJsonAsync(200, new JsonObject { ["server_load"] = _core.Running + _core.Waiting }, ct);
@@ -79,11 +88,21 @@ internal sealed class VllmEngine : SimulatedEngine
             case ("GET", "/v1/models"):
                 await _openAi.ModelsAsync(context, Launch.ServedModelNames.Select(n => (n, Launch.Model ?? n)), _maxModelLen, ct);
                 break;
+            case ("POST", "/v1/chat/completions" or "/v1/completions") when _pooling:
+                await NotGenerateAsync(context, path == "/v1/chat/completions" ? "Chat Completions API" : "Completions API", ct);
+                break;
             case ("POST", "/v1/chat/completions"):
                 await _openAi.CompleteAsync(context, chat: true, _core, ResolveModel, ct);
                 break;
             case ("POST", "/v1/completions"):
                 await _openAi.CompleteAsync(context, chat: false, _core, ResolveModel, ct);
+                break;
+            case ("POST", "/v1/embeddings") when _pooling:
+                await _openAi.EmbeddingsAsync(context, _core, ResolveModel, ct);
+                break;
+            case ("POST", "/v1/embeddings") when _version.Below("0.11.0"):
+                // 0.10 registers the route for every model and refuses it for a generate model.
+                await _openAi.ErrorAsync(context, 400, "The model does not support Embeddings API", "BadRequestError", null, ct);
                 break;
             case ("POST", "/tokenize"):
                 var body = await context.Request.ReadJsonObjectAsync(ct);
@@ -98,6 +117,31 @@ internal sealed class VllmEngine : SimulatedEngine
                 await context.Response.WriteJsonAsync(404, new JsonObject { ["detail"] = "Not Found" }, ct);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Pooling runner: <c>--runner pooling</c>, <c>--convert embed</c> or the older <c>--task embed</c>; <c>--runner auto</c>
+    /// (the default) picks it from the model's architecture, which the simulator guesses from the model's name.
+    /// </summary>
+    private static bool IsPoolingModel(EngineLaunch launch) =>
+        launch.Flag("runner") is "pooling"
+        || launch.Flag("convert") is "embed"
+        || launch.Flag("task") is "embed" or "embedding"
+        || (launch.Flag("runner") is null or "auto" && launch.Model is { } model && EmbeddingModelName().IsMatch(model));
+
+    [System.Text.RegularExpressions.GeneratedRegex("(?i)(embed|bge-|/e5-|gte-|minilm)")]
+    private static partial System.Text.RegularExpressions.Regex EmbeddingModelName();
+
+    /// <summary>A pooling model asked to generate: 0.10 answers 400; later releases raise NotImplementedError, a bare 500.</summary>
+    private async Task NotGenerateAsync(HttpContext context, string api, CancellationToken ct)
+    {
+        if (_version.Below("0.11.0"))
+        {
+            await _openAi.ErrorAsync(context, 400, $"The model does not support {api}", "BadRequestError", null, ct);
+            return;
+        }
+
+        await context.Response.WriteTextAsync(500, "Internal Server Error", "text/plain; charset=utf-8", ct);
     }
 
     private string? ResolveModel(string? requested) =>
