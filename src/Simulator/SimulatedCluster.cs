@@ -89,7 +89,10 @@ public sealed class SimulatedCluster : IAsyncDisposable
             store.Create(ResourceTypes.Nodes, node.ToObject());
         }
 
-        var engines = new EngineSettings(options.TimeToFirstToken, options.InterTokenLatency, options.MaxBatch);
+        var engines = new EngineSettings(options.TimeToFirstToken, options.InterTokenLatency, options.MaxBatch)
+        {
+            SglangHealthPollInterval = options.SglangHealthPollInterval,
+        };
         var events = new EventRecorder(store, time);
         var gpus = new GpuAllocator(nodes);
         var crashLoops = new CrashLoopFaults();

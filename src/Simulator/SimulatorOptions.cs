@@ -29,6 +29,9 @@ public sealed record SimulatorOptions
 
     public TimeSpan OllamaPullDuration { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often SGLang's health check looks for scheduler output (the real server: once a second); shorten it with <see cref="ProbeSecond"/>.</summary>
+    public TimeSpan SglangHealthPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Where to write the kubeconfig; null writes a temporary file.</summary>
     public string? KubeconfigPath { get; init; }
 

@@ -45,6 +45,8 @@ internal sealed class GatewayBenchmarkEnvironment : IAsyncDisposable
                 TimeToFirstToken = ttft,
                 InterTokenLatency = itl,
                 MaxBatch = 4096,
+                ProbeSecond = PortalOnSimulator.FastSimulator.ProbeSecond,
+                SglangHealthPollInterval = PortalOnSimulator.FastSimulator.SglangHealthPollInterval,
             },
             new Dictionary<string, string?>
             {

@@ -88,14 +88,15 @@ public sealed class SglangHealthTests
     [Fact]
     public async Task A_readiness_probe_whose_timeout_is_shorter_than_the_health_poll_never_passes()
     {
-        // Real SGLang polls once a second, so the default 1 s probe timeout races it; 1.5 s here keeps the test deterministic.
+        // Real SGLang polls once a second, so the default 1 s probe timeout races it. Here the poll is 15 probe seconds:
+        // longer than the hasty pod's default timeout (1), shorter than the patient pod's (50).
         await using var cluster = await TestCluster.StartAsync();
-        cluster.Engines.SglangHealthPollInterval = TimeSpan.FromSeconds(1.5);
+        cluster.Engines.SglangHealthPollInterval = TestCluster.ProbeSecond * 15;
         var client = cluster.Client();
         var patient = EnginePods.StartAsync(cluster, "patient", EnginePods.SglangCurrent, ["python3", "-m", "sglang.launch_server"],
-            ["--model-path", "m", "--host", "0.0.0.0", "--port", "30000"], 30000, configure: c => c.ReadinessProbe.TimeoutSeconds = 5);
+            ["--model-path", "m", "--host", "0.0.0.0", "--port", "30000"], 30000, configure: c => c.ReadinessProbe.TimeoutSeconds = 50);
         await EnginePods.StartAsync(cluster, "hasty", EnginePods.SglangCurrent, ["python3", "-m", "sglang.launch_server"],
-            ["--model-path", "m", "--host", "0.0.0.0", "--port", "30000"], 30000, waitReady: false);
+            ["--model-path", "m", "--host", "0.0.0.0", "--port", "30000"], 30000, configure: c => c.ReadinessProbe.TimeoutSeconds = null, waitReady: false);
 
         await patient;
         var hasty = await client.ReadNamespacedPodAsync("hasty-0", "default", cancellationToken: Ct);

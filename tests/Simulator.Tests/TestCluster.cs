@@ -11,8 +11,12 @@ internal static class TestCluster
     /// <summary>One probe second: a default readinessProbe (periodSeconds 10) probes every 100 ms.</summary>
     public static readonly TimeSpan ProbeSecond = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>SGLang's health check looks for scheduler output this often in tests (the real server: once a second).</summary>
-    public static readonly TimeSpan SglangHealthPoll = TimeSpan.FromMilliseconds(50);
+    /// <summary>
+    /// SGLang's health check looks for scheduler output this often in tests (the real server: once a second, against
+    /// a 1 s default probe timeout); here a tenth of the probe second, so the test pods' probes (timeout 10 probe
+    /// seconds) leave room for a loaded machine.
+    /// </summary>
+    public static readonly TimeSpan SglangHealthPoll = TimeSpan.FromMilliseconds(1);
 
     public static async Task<SimulatedCluster> StartAsync(SimulatorOptions? options = null)
     {
@@ -94,7 +98,7 @@ internal static class TestCluster
                             {
                                 Limits = new Dictionary<string, ResourceQuantity> { ["nvidia.com/gpu"] = new(gpus.ToString()) },
                             },
-                            ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = image.Contains("ollama") ? "/" : "/health", Port = port } },
+                            ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = image.Contains("ollama") ? "/" : "/health", Port = port }, TimeoutSeconds = 10 },
                         },
                     ],
                 },

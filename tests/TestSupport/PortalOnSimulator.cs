@@ -39,6 +39,8 @@ public sealed class PortalOnSimulator : IAsyncDisposable
         InterTokenLatency = TimeSpan.FromMilliseconds(5),
         // Probes run as the pod spec says, with a simulated second of 50 ms: a 10 s probe period takes 0.5 s.
         ProbeSecond = TimeSpan.FromMilliseconds(50),
+        // SGLang's health check takes one poll; a 5 s probe timeout is 250 ms here.
+        SglangHealthPollInterval = TimeSpan.FromMilliseconds(20),
     };
 
     public static async Task<PortalOnSimulator> StartAsync(

@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using Portal.Domain.Manifests;
 using Portal.Simulator;
+using Portal.TestSupport;
 
 namespace Portal.Infrastructure.Tests.Kubernetes;
 
@@ -18,7 +19,7 @@ public sealed class SimulatedClusterApplyTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _cluster = await SimulatedCluster.StartAsync(new SimulatorOptions { ModelLoadTime = TimeSpan.FromMilliseconds(200) }, Cancel);
+        _cluster = await SimulatedCluster.StartAsync(new SimulatorOptions { ProbeSecond = PortalOnSimulator.FastSimulator.ProbeSecond, SglangHealthPollInterval = PortalOnSimulator.FastSimulator.SglangHealthPollInterval, ModelLoadTime = TimeSpan.FromMilliseconds(200) }, Cancel);
         _client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = _cluster.ApiServerUrl.ToString() });
     }
 

@@ -12,7 +12,7 @@ public sealed class PrometheusOnSimulator : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Cluster = await SimulatedCluster.StartAsync(new SimulatorOptions { Nodes = 1, GpusPerNode = 2 }, CancellationToken.None);
+        Cluster = await SimulatedCluster.StartAsync(new SimulatorOptions { ProbeSecond = PortalOnSimulator.FastSimulator.ProbeSecond, SglangHealthPollInterval = PortalOnSimulator.FastSimulator.SglangHealthPollInterval, Nodes = 1, GpusPerNode = 2 }, CancellationToken.None);
         Prometheus = await PrometheusServer.StartAsync(Cluster.PrometheusSdPath);
         // The first scrape lands some 6 s after start; wait for two so range queries have points to return.
         await Prometheus.WaitForSeriesAsync("count_over_time(DCGM_FI_DEV_GPU_UTIL[1m]) >= 2", atLeast: 2);

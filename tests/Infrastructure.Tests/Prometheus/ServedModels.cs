@@ -38,6 +38,8 @@ public sealed class ServedModels : IAsyncLifetime
             TimeToFirstToken = TimeSpan.FromMilliseconds(30),
             InterTokenLatency = TimeSpan.FromMilliseconds(3),
             OllamaPullDuration = TimeSpan.FromMilliseconds(100),
+            ProbeSecond = PortalOnSimulator.FastSimulator.ProbeSecond,
+            SglangHealthPollInterval = PortalOnSimulator.FastSimulator.SglangHealthPollInterval,
         }, CancellationToken.None);
         Prometheus = await PrometheusServer.StartAsync(Cluster.PrometheusSdPath);
 
