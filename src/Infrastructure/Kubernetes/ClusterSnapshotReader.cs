@@ -54,7 +54,7 @@ public sealed class ClusterSnapshotReader(ClusterConnection connection) : IClust
                 }
             }
 
-            foreach (var e in (await events).Items.OrderByDescending(EventTime))
+            foreach (var e in (await events).Items.OrderByDescending(KubernetesEvents.LastSeen))
             {
                 var involved = e.InvolvedObject?.Name;
                 if (involved is null)
@@ -75,9 +75,6 @@ public sealed class ClusterSnapshotReader(ClusterConnection connection) : IClust
 
         return snapshot;
     }
-
-    public static DateTime EventTime(Corev1Event e) =>
-        e.LastTimestamp ?? e.EventTime ?? e.FirstTimestamp ?? e.Metadata?.CreationTimestamp ?? DateTime.MinValue;
 
     private static string? InstanceOf(V1ObjectMeta? metadata) =>
         metadata?.Labels is { } labels && labels.TryGetValue(PortalLabels.Instance, out var instance) ? instance : null;

@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Portal.Application.Ports;
+using Portal.Application.Reconcile;
 using Portal.Domain.Capacity;
 using Portal.Domain.Manifests;
 
@@ -57,7 +58,7 @@ public sealed partial class DeploymentInspector(
                 e.Message ?? "",
                 e.InvolvedObject.Kind,
                 e.InvolvedObject.Name,
-                e.Count ?? 1,
+                KubernetesEvents.Count(e),
                 LastSeen(e)))
             .OrderByDescending(e => e.LastSeen ?? DateTimeOffset.MinValue)
             .ToList();
@@ -196,8 +197,8 @@ public sealed partial class DeploymentInspector(
 
     private static DateTimeOffset? LastSeen(Corev1Event e)
     {
-        var time = e.LastTimestamp ?? e.EventTime ?? e.FirstTimestamp ?? e.Metadata?.CreationTimestamp;
-        return time is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null;
+        var time = KubernetesEvents.LastSeen(e);
+        return time == DateTime.MinValue ? null : new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot read the cluster's GPU capacity: {Reason}")]

@@ -70,7 +70,9 @@ public sealed partial class ModelPuller(
 
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
         using var reader = new StreamReader(stream);
+        var layers = new PullLayers();
         var lastReport = DateTimeOffset.MinValue;
+        var shown = 0.0;
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
             if (line.Length == 0)
@@ -81,19 +83,27 @@ public sealed partial class ModelPuller(
             var progress = JsonSerializer.Deserialize<PullProgress>(line, JsonSerializerOptions.Web);
             if (progress?.Error is { } error)
             {
-                throw new InvalidOperationException($"pull of {deployment.Model} failed: {error}");
+                // Ollama reports failures as an error line inside its 200 stream.
+                throw new PermanentClusterException($"pull of {deployment.Model} failed: {error}");
             }
 
-            if (progress is { Total: > 0 } && time.GetUtcNow() - lastReport >= ProgressEvery)
+            if (progress is { Digest: { } digest, Total: > 0 })
+            {
+                layers.Update(digest, progress.Total.Value, progress.Completed);
+            }
+
+            if (layers.Total > 0 && time.GetUtcNow() - lastReport >= ProgressEvery)
             {
                 lastReport = time.GetUtcNow();
                 var podShare = 100.0 / podCount;
-                var percent = Math.Round((podIndex * podShare) + (podShare * progress.Completed / progress.Total.Value), 1);
+                // Each layer's total arrives with its first line, so the fraction can dip when one starts: never show less than before.
+                shown = Math.Max(shown, Math.Round((podIndex * podShare) + (podShare * layers.Completed / layers.Total), 1));
+                var percent = shown;
                 await log.UpdateDeploymentAsync(deployment.Id, d =>
                 {
                     d.PullPercent = percent;
-                    d.PullCompletedBytes = progress.Completed;
-                    d.PullTotalBytes = progress.Total;
+                    d.PullCompletedBytes = layers.Completed;
+                    d.PullTotalBytes = layers.Total;
                 }, cancellationToken);
             }
 
@@ -111,7 +121,24 @@ public sealed partial class ModelPuller(
         pod.Metadata.DeletionTimestamp is null
         && pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
 
-    private sealed record PullProgress(string? Status, long? Total, long Completed, string? Error);
+    private sealed record PullProgress(string? Status, string? Digest, long? Total, long Completed, string? Error);
+
+    /// <summary>Bytes of every layer seen so far, by digest (Ollama reports each blob of the manifest on its own lines).</summary>
+    private sealed class PullLayers
+    {
+        private readonly Dictionary<string, (long Total, long Completed)> _layers = new(StringComparer.Ordinal);
+
+        public long Total { get; private set; }
+
+        public long Completed { get; private set; }
+
+        public void Update(string digest, long total, long completed)
+        {
+            _layers[digest] = (total, Math.Clamp(completed, _layers.TryGetValue(digest, out var seen) ? seen.Completed : 0, total));
+            Total = _layers.Values.Sum(l => l.Total);
+            Completed = _layers.Values.Sum(l => l.Completed);
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pulled {Model} on {Pod}")]
     private partial void LogPulled(string model, string pod);

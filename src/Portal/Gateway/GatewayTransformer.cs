@@ -34,6 +34,30 @@ internal sealed class GatewayTransformer(EngineTransport upstream) : HttpTransfo
         headers[DeploymentHeader] = exchange.Deployment!.Name;
         headers[PodHeader] = exchange.Pod!.Name;
         exchange.Observer.Streaming = proxyResponse?.Content.Headers.ContentType is MediaTypeHeaderValue { MediaType: "text/event-stream" };
+        if (copy && proxyResponse is { IsSuccessStatusCode: false } && !exchange.Observer.Streaming
+            && proxyResponse.Content.Headers.ContentLength is null or <= EngineErrors.MaxBodyBytes)
+        {
+            return !await RewriteErrorAsync(httpContext, proxyResponse, cancellationToken);
+        }
+
         return copy;
+    }
+
+    /// <summary>Writes an engine's error in OpenAI's shape; false (nothing written) when it already is one.</summary>
+    private static async Task<bool> RewriteErrorAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
+    {
+        var body = await proxyResponse.Content.ReadAsByteArrayAsync(cancellationToken);
+        var shaped = EngineErrors.ToOpenAiShape(body, (int)proxyResponse.StatusCode);
+        var response = httpContext.Response;
+        response.Headers.ContentLength = null;
+        if (shaped is null)
+        {
+            await response.Body.WriteAsync(body, cancellationToken);
+            return true;
+        }
+
+        response.ContentType = "application/json";
+        await response.WriteAsync(shaped.ToJsonString(), cancellationToken);
+        return true;
     }
 }

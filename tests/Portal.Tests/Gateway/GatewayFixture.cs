@@ -27,6 +27,9 @@ public sealed class GatewayFixture : IAsyncLifetime
     public const string VllmModel = "qwen-vllm";
     public const string SglangModel = "qwen-sglang";
     public const string OllamaModel = "qwen2.5:0.5b";
+    public const string VllmEmbedModel = "bge-vllm";
+    public const string SglangEmbedModel = "bge-sglang";
+    public const string OllamaEmbedModel = "nomic-embed-text";
     public const int RateLimit = 20;
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -45,12 +48,16 @@ public sealed class GatewayFixture : IAsyncLifetime
         await CreateAsync(api, new { name = "chat-vllm", @namespace = "default", framework = "vllm", model = "Qwen/Qwen2.5-0.5B-Instruct", servedModelName = VllmModel, replicas = 2, gpusPerReplica = 1 });
         await CreateAsync(api, new { name = "chat-sglang", @namespace = "default", framework = "sglang", model = "Qwen/Qwen2.5-0.5B-Instruct", servedModelName = SglangModel, replicas = 1, gpusPerReplica = 1 });
         await CreateAsync(api, new { name = "chat-ollama", @namespace = "default", framework = "ollama", model = OllamaModel, replicas = 1, gpusPerReplica = 0 });
-        foreach (var name in new[] { "chat-vllm", "chat-sglang", "chat-ollama" })
+        // Embedding models the way each engine serves them: vLLM's pooling runner, SGLang's --is-embedding, any Ollama model.
+        await CreateAsync(api, new { name = "embed-vllm", @namespace = "default", framework = "vllm", model = "BAAI/bge-small-en-v1.5", servedModelName = VllmEmbedModel, replicas = 1, gpusPerReplica = 1, extraArgs = new[] { "--runner", "pooling" } });
+        await CreateAsync(api, new { name = "embed-sglang", @namespace = "default", framework = "sglang", model = "BAAI/bge-small-en-v1.5", servedModelName = SglangEmbedModel, replicas = 1, gpusPerReplica = 1, extraArgs = new[] { "--is-embedding" } });
+        await CreateAsync(api, new { name = "embed-ollama", @namespace = "default", framework = "ollama", model = OllamaEmbedModel, replicas = 1, gpusPerReplica = 0 });
+        foreach (var name in new[] { "chat-vllm", "chat-sglang", "chat-ollama", "embed-vllm", "embed-sglang", "embed-ollama" })
         {
             await Env.WaitForDeploymentAsync(name, d => d.State == "ready" && d.ReadyReplicas == d.DesiredReplicas, TimeSpan.FromSeconds(60));
         }
 
-        await WaitForModelsAsync(VllmModel, SglangModel, OllamaModel);
+        await WaitForModelsAsync(VllmModel, SglangModel, OllamaModel, VllmEmbedModel, SglangEmbedModel, OllamaEmbedModel);
     }
 
     public GatewayRouteTable Routes => Env.Portal.Services.GetRequiredService<GatewayRouteTable>();

@@ -21,7 +21,11 @@ public sealed class GatewayOpenAiSdkTests(GatewayFixture fx)
         var models = (await client.GetModelsAsync(Ct)).Value;
 
         Assert.Equal(
-            new[] { GatewayFixture.OllamaModel, GatewayFixture.SglangModel, GatewayFixture.VllmModel }.Order(StringComparer.Ordinal),
+            new[]
+            {
+                GatewayFixture.OllamaModel, GatewayFixture.SglangModel, GatewayFixture.VllmModel,
+                GatewayFixture.OllamaEmbedModel, GatewayFixture.SglangEmbedModel, GatewayFixture.VllmEmbedModel,
+            }.Order(StringComparer.Ordinal),
             models.Select(m => m.Id).Order(StringComparer.Ordinal));
         Assert.All(models, m => Assert.Equal("inference-portal", m.OwnedBy));
         var one = (await client.GetModelAsync(GatewayFixture.VllmModel, Ct)).Value;
