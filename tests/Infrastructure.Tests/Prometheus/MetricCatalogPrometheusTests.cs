@@ -51,6 +51,22 @@ public sealed class MetricCatalogPrometheusTests(ServedModels models) : IClassFi
     }
 
     [Fact]
+    public async Task Inter_token_latency_of_an_old_vllm_release_comes_from_the_metric_it_exports()
+    {
+        var current = await Client.QueryAsync($"vllm:inter_token_latency_seconds_count{{deployment=\"{ServedModels.VllmOld.Name}\"}}", cancellationToken: Ct);
+        var former = await Client.QueryAsync($"vllm:time_per_output_token_seconds_count{{deployment=\"{ServedModels.VllmOld.Name}\"}}", cancellationToken: Ct);
+        Assert.Empty(current.Value!); // v0.10.1 has no inter_token_latency …
+        Assert.NotEmpty(former.Value!); // … it has time_per_output_token
+
+        var query = Catalog.QueryFor(MetricId.InterTokenLatency, EngineProfiles.Vllm, MetricScope.All)!;
+        var result = await Client.QueryAsync(query.PromQl, cancellationToken: Ct);
+
+        var byDeployment = result.Value!.Where(s => !double.IsNaN(s.Value)).GroupBy(s => s.Labels["deployment"]).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(2, byDeployment[ServedModels.VllmOld.Name]); // p50 and p95
+        Assert.Equal(2, byDeployment[ServedModels.Vllm.Name]);
+    }
+
+    [Fact]
     public async Task The_combined_queries_the_dashboard_runs_are_valid_and_draw_both_engines_by_deployment()
     {
         foreach (var id in MetricCatalog.ServingMetrics)
@@ -63,7 +79,7 @@ public sealed class MetricCatalogPrometheusTests(ServedModels models) : IClassFi
             }
 
             var deployments = result.Value.Where(s => !double.IsNaN(s.Value)).Select(s => s.Labels["deployment"]).ToHashSet();
-            Assert.True(deployments.SetEquals([ServedModels.Vllm.Name, ServedModels.Sglang.Name]), $"{id}: {string.Join(", ", deployments)}");
+            Assert.True(deployments.SetEquals([ServedModels.Vllm.Name, ServedModels.VllmOld.Name, ServedModels.Sglang.Name]), $"{id}: {string.Join(", ", deployments)}");
             Assert.All(result.Value, s => Assert.Equal("engine", s.Labels["source"]));
             if (MetricCatalog.Definition(id).Shape == MetricShape.HistogramQuantiles)
             {
@@ -82,8 +98,8 @@ public sealed class MetricCatalogPrometheusTests(ServedModels models) : IClassFi
         var snapshot = await Client.QueryAsync(Catalog.GpuSnapshotQuery(MetricScope.All), cancellationToken: Ct);
 
         Assert.Equal(4, utilisation.Value!.Count);
-        Assert.Equal(3, utilisation.Value.Count(s => s.Labels.Has("pod"))); // one GPU per model server, one idle
-        Assert.Equal([ServedModels.Ollama.Name, ServedModels.Sglang.Name, ServedModels.Vllm.Name], memory.Value!.Select(s => s.Labels["deployment"]).Order());
+        Assert.Equal(4, utilisation.Value.Count(s => s.Labels.Has("pod"))); // one GPU per model server
+        Assert.Equal([ServedModels.Ollama.Name, ServedModels.Sglang.Name, ServedModels.Vllm.Name, ServedModels.VllmOld.Name], memory.Value!.Select(s => s.Labels["deployment"]).Order());
         // vLLM and SGLang reserve most of the GPU at start; Ollama loads its model on the first request.
         Assert.All(memory.Value!.Where(s => s.Labels["deployment"] != ServedModels.Ollama.Name), s => Assert.True(s.Value > 50_000, $"{s.Labels} {s.Value} MiB"));
         Assert.Equal(ServedModels.Vllm.Name, Assert.Single(scopedMemory.Value!).Labels["deployment"]);
@@ -100,11 +116,11 @@ public sealed class MetricCatalogPrometheusTests(ServedModels models) : IClassFi
 
         Assert.True(health.IsSuccess, health.ToString());
         var scrape = health.Value.Where(s => s.Labels["signal"] == "scrape").ToDictionary(s => s.Labels["deployment"], s => s.Value);
-        Assert.Equal(new Dictionary<string, double> { [ServedModels.Vllm.Name] = 1, [ServedModels.Sglang.Name] = 1 }, scrape);
+        Assert.Equal(new Dictionary<string, double> { [ServedModels.Vllm.Name] = 1, [ServedModels.VllmOld.Name] = 1, [ServedModels.Sglang.Name] = 1 }, scrape);
 
         Assert.True(presence.IsSuccess, presence.ToString());
         var names = presence.Value.GroupBy(s => s.Labels["deployment"]).ToDictionary(g => g.Key, g => g.Select(s => s.Labels["__name__"]).ToHashSet());
-        Assert.Equal([ServedModels.Sglang.Name, ServedModels.Vllm.Name], names.Keys.Order());
+        Assert.Equal([ServedModels.Sglang.Name, ServedModels.Vllm.Name, ServedModels.VllmOld.Name], names.Keys.Order());
         Assert.Contains("vllm:kv_cache_usage_perc", names[ServedModels.Vllm.Name]);
         Assert.Contains("vllm:time_to_first_token_seconds_count", names[ServedModels.Vllm.Name]);
         Assert.Contains("up", names[ServedModels.Vllm.Name]);

@@ -19,6 +19,9 @@ public sealed class ServedModels : IAsyncLifetime
     public static readonly DeploymentSpec Sglang = Spec("cat-sglang", "sglang", "Qwen/Qwen2.5-0.5B-Instruct");
     public static readonly DeploymentSpec Ollama = Spec("cat-ollama", "ollama", "qwen2.5:0.5b");
 
+    /// <summary>vLLM's release of a year ago (the portal's former default): it exports time_per_output_token, not inter_token_latency.</summary>
+    public static readonly DeploymentSpec VllmOld = Spec("cat-vllm-old", "vllm", "Qwen/Qwen2.5-0.5B-Instruct") with { ImageTag = "v0.10.1" };
+
     private readonly CancellationTokenSource _stop = new();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private Task _load = Task.CompletedTask;
@@ -45,14 +48,14 @@ public sealed class ServedModels : IAsyncLifetime
 
         using var kubernetes = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = Cluster.ApiServerUrl.ToString() });
         var endpoints = new List<(Uri Url, string Model)>();
-        foreach (var spec in new[] { Vllm, Sglang, Ollama })
+        foreach (var spec in new[] { Vllm, VllmOld, Sglang, Ollama })
         {
             var manifests = ManifestRenderer.Render(spec, revision: 1);
             await kubernetes.AppsV1.CreateNamespacedStatefulSetAsync(manifests.StatefulSet, spec.Namespace);
             await kubernetes.CoreV1.CreateNamespacedServiceAsync(manifests.Service, spec.Namespace);
         }
 
-        foreach (var spec in new[] { Vllm, Sglang })
+        foreach (var spec in new[] { Vllm, VllmOld, Sglang })
         {
             var pod = await ReadyPodAsync(kubernetes, spec);
             var port = spec.Framework == "vllm" ? 8000 : 30000;
@@ -65,7 +68,7 @@ public sealed class ServedModels : IAsyncLifetime
         // Rates need two scrapes that saw the counters move: wait until both engines show a request rate.
         await Prometheus.WaitForSeriesAsync(
             "sum by (deployment) (rate(vllm:e2e_request_latency_seconds_count[1m]) > 0 or rate(sglang:e2e_request_latency_seconds_count[1m]) > 0)",
-            atLeast: 2, timeout: TimeSpan.FromSeconds(40));
+            atLeast: 3, timeout: TimeSpan.FromSeconds(40));
     }
 
     public async ValueTask DisposeAsync()
