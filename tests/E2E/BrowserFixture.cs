@@ -31,6 +31,13 @@ public sealed class BrowserFixture : IAsyncLifetime
                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
             ],
         });
+
+        // The first page a freshly installed Chromium draws builds its font cache (seconds on a busy machine); do it
+        // here, not inside the first journey's timeouts.
+        var warm = await Browser.NewPageAsync();
+        await warm.SetContentAsync("<p style='font-family:sans-serif'>warm-up</p>", new PageSetContentOptions { Timeout = 120_000 });
+        await warm.ScreenshotAsync(new PageScreenshotOptions { Timeout = 120_000 });
+        await warm.CloseAsync();
     }
 
     public async Task<IPage> NewPageAsync(Uri baseAddress)
