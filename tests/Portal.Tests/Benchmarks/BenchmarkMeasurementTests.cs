@@ -75,6 +75,60 @@ public sealed class BenchmarkMeasurementTests(BenchmarkFixture fixture)
         Assert.Equal(meeting.Count == 0 ? null : meeting.Max(), (double?)run["bestLevelMeetingSlo"]);
     }
 
+    [Fact]
+    public async Task Ollama_saturates_before_vllm_and_the_recommendation_is_the_one_computed_by_hand()
+    {
+        var body = (string deployment) => new
+        {
+            deployment,
+            workload = new { promptTokens = PromptTokens, outputTokens = OutputTokens },
+            load = new { kind = "concurrency", levels = new[] { 1, 4 } },
+            requestsPerLevel = 24,
+            maxSecondsPerLevel = 2.5,
+        };
+        var vllmId = await fixture.StartAsync(body(BenchmarkFixture.Vllm));
+        var vllm = await fixture.WaitFinishedAsync(vllmId);
+        var ollamaId = await fixture.StartAsync(body(BenchmarkFixture.Ollama));
+        var ollama = await fixture.WaitFinishedAsync(ollamaId);
+        Assert.True((string)vllm["state"]! == "succeeded", vllm.ToJsonString());
+        Assert.True((string)ollama["state"]! == "succeeded", ollama.ToJsonString());
+        double Rate(JsonObject run, int step) => (double)run["steps"]![step]!["requestsPerSecond"]!;
+
+        // OLLAMA_NUM_PARALLEL is 1: four in flight run one after another, so the rate stays where one request put it,
+        // and the waiting shows in the time to first token. vLLM batches all four.
+        Console.WriteLine($"vLLM {Rate(vllm, 0):0.00} → {Rate(vllm, 1):0.00} req/s, Ollama {Rate(ollama, 0):0.00} → {Rate(ollama, 1):0.00} req/s (concurrency 1 → 4)");
+        Assert.InRange(Rate(ollama, 1) / Rate(ollama, 0), 0.7, 1.3);
+        Assert.True(Rate(vllm, 1) / Rate(vllm, 0) > 3, $"vLLM did not scale with concurrency: {Rate(vllm, 0):0.00} → {Rate(vllm, 1):0.00}");
+        Assert.True((double)ollama["steps"]![1]!["ttftMs"]!["p95"]! > 2 * (double)ollama["steps"]![0]!["ttftMs"]!["p95"]!);
+
+        // By hand: a step meets the SLO when its p95 TTFT is within 300 ms; one replica sustains the best such step's
+        // rate; replicas = ceil(10 / (rate × 0.8)), GPUs = replicas × 1. The fewest GPUs wins.
+        var byHand = new[] { vllm, ollama }.Select(run =>
+        {
+            var best = run["steps"]!.AsArray().Where(s => (double)s!["ttftMs"]!["p95"]! <= 300).Max(s => (double)s!["requestsPerSecond"]!);
+            var replicas = (int)Math.Ceiling(10 / (best * 0.8));
+            return (Id: (string)run["id"]!, Replicas: replicas, Gpus: replicas * (int)run["gpusPerReplica"]!);
+        }).OrderBy(c => c.Gpus).ThenBy(c => c.Replicas).First();
+        using var api = fixture.Env.ApiClient();
+        var answer = await (await api.PostAsJsonAsync("/api/v1/benchmarks/recommendation",
+            new { runs = new[] { vllmId, ollamaId }, slo = new { ttftP95 = "300ms", target = "10 req/s" } }, Ct)).Content.ReadFromJsonAsync<JsonObject>(Ct);
+        Assert.Equal(byHand.Id, (string)answer!["choice"]!["run"]!);
+        Assert.Equal(byHand.Replicas, (int)answer["choice"]!["replicas"]!);
+        Assert.Equal(byHand.Gpus, (int)answer["choice"]!["gpus"]!);
+        Assert.Contains("20 % headroom", (string)answer["answer"]!);
+
+        // Out of reach: none meets, and the closest is the step whose p95 TTFT is nearest 10 ms, by how much.
+        var none = await (await api.PostAsJsonAsync("/api/v1/benchmarks/recommendation",
+            new { runs = new[] { vllmId, ollamaId }, slo = new { ttftP95 = "10ms", target = "10 req/s" } }, Ct)).Content.ReadFromJsonAsync<JsonObject>(Ct);
+        var nearest = new[] { vllm, ollama }
+            .SelectMany(run => run["steps"]!.AsArray().Select(s => (Id: (string)run["id"]!, P95: (double)s!["ttftMs"]!["p95"]!)))
+            .MinBy(x => x.P95);
+        Assert.Null(none!["choice"]);
+        Assert.Equal(nearest.Id, (string)none["closest"]!["run"]!);
+        Assert.Equal(Math.Round((nearest.P95 / 10 - 1) * 100, 1), (double)none["closest"]!["shortfallPercent"]!, 1);
+        Assert.StartsWith("No measured configuration meets p95 TTFT ≤ 10 ms", (string)none["answer"]!);
+    }
+
     /// <summary>The API rounds to a microsecond; the export writes seconds.</summary>
     private static void AssertClose(double expected, double actual, string what) =>
         Assert.True(Math.Abs(expected - actual) < 0.002, $"{what}: expected {expected:0.######} ms, the run reports {actual:0.######} ms");
