@@ -1,6 +1,8 @@
 using Hangfire;
 using Hangfire.States;
 using Portal.Application.Benchmarks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Portal.Application.Ports;
 
 namespace Portal.Jobs;
@@ -38,4 +40,16 @@ public sealed class HangfireBenchmarkJobs(IBackgroundJobClient jobs, JobStorage 
             return false;
         }
     }
+}
+
+/// <summary>Ends the runs a previous process left unfinished, once, before this one takes work.</summary>
+public sealed class RecoverBenchmarksOnStart(IServiceProvider services) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        using var scope = services.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<BenchmarkRecovery>().RecoverAsync(cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

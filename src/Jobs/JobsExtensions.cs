@@ -49,6 +49,7 @@ public static class JobsExtensions
         services.AddTransient<DeploymentJobs>();
         services.AddSingleton<IBenchmarkJobs, HangfireBenchmarkJobs>();
         services.AddTransient<BenchmarkJobs>();
+        services.AddHostedService<RecoverBenchmarksOnStart>();
         services.AddTransient<ReconcileJob>();
         services.AddTransient<PruneOperationsJob>();
         services.AddHostedService<ReconcileOnSignal>();

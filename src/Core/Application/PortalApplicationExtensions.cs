@@ -50,6 +50,7 @@ public static class PortalApplicationExtensions
         services.AddScoped<BenchmarkCommands>();
         services.AddTransient<StepMetricsReader>();
         services.AddTransient<BenchmarkRunner>();
+        services.AddTransient<BenchmarkRecovery>();
         return services;
     }
 }

@@ -107,7 +107,8 @@ public static class BenchmarkFigures
         PlotBgColor = "rgba(0,0,0,0)",
         Font = new Font { Family = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif", Size = 11 },
         ShowLegend = true,
-        Legend = [new Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H, Y = -0.25m, X = 0, BgColor = "rgba(0,0,0,0)" }],
+        // Above the plot, where a legend of several runs never runs into the axis title.
+        Legend = [new Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H, Y = 1.02m, YAnchor = Plotly.Blazor.LayoutLib.LegendLib.YAnchorEnum.Bottom, X = 0, BgColor = "rgba(0,0,0,0)" }],
         XAxis = [new XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = xTitle }, ZeroLine = false, RangeMode = Plotly.Blazor.LayoutLib.XAxisLib.RangeModeEnum.ToZero }],
         YAxis = [new YAxis { TickSuffix = ySuffix, RangeMode = Plotly.Blazor.LayoutLib.YAxisLib.RangeModeEnum.ToZero, NTicks = 6, ZeroLine = false }],
     };
