@@ -10,6 +10,7 @@ namespace Portal.E2E;
 /// An operator benchmarks a deployment from the browser: starts a run, watches its progress, reads the result,
 /// compares it with a run of another engine (and asks for a recommendation), and exports the run as CSV.
 /// </summary>
+[Collection(BenchmarkJourneyCollection.Name)]
 public sealed class BenchmarkJourneyTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
 {
     private PortalOnSimulator _env = default!;
@@ -146,4 +147,11 @@ public sealed class BenchmarkJourneyTests(BrowserFixture browser) : IClassFixtur
     }
 
     public async ValueTask DisposeAsync() => await _env.DisposeAsync();
+}
+
+/// <summary>The journey runs load for a minute: by itself, so the other journeys' probes and timings are not starved.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BenchmarkJourneyCollection
+{
+    public const string Name = "benchmark-journey";
 }

@@ -23,7 +23,8 @@ public sealed class BenchmarkLifecycleTests(BenchmarkFixture fixture)
     public async Task A_run_cancelled_midway_stops_sending_within_a_second_and_keeps_its_finished_steps()
     {
         var id = await fixture.StartAsync(Body(BenchmarkFixture.Vllm, steps: 3, requests: 12));
-        await fixture.WaitAsync(id, r => r["steps"]!.AsArray().Count == 1 && (int?)r["progress"]?["stepDone"] >= 2);
+        // In the second step, with requests of it in flight.
+        await fixture.WaitAsync(id, r => r["steps"]!.AsArray().Count == 1 && (int?)r["progress"]?["step"] == 2 && (int?)r["progress"]?["stepDone"] >= 2);
         var engine = fixture.PodOf(BenchmarkFixture.Vllm).DestinationPrefix + "/metrics";
         using var http = new HttpClient();
         Assert.True(await InEngineAsync(http, engine) > 0, "nothing was in the engine when the run was cancelled");
@@ -61,7 +62,7 @@ public sealed class BenchmarkLifecycleTests(BenchmarkFixture fixture)
         await fixture.CreateAsync(api, new { name = "bench-doomed", @namespace = "default", framework = "vllm", model = BenchmarkFixture.Model, replicas = 1, gpusPerReplica = 1 });
         await fixture.WaitReadyAsync("bench-doomed");
         var id = await fixture.StartAsync(Body("bench-doomed", steps: 3, requests: 12));
-        await fixture.WaitAsync(id, r => r["steps"]!.AsArray().Count == 1 && (int?)r["progress"]?["stepDone"] >= 1);
+        await fixture.WaitAsync(id, r => r["steps"]!.AsArray().Count == 1 && (int?)r["progress"]?["step"] == 2 && (int?)r["progress"]?["stepDone"] >= 1);
 
         Assert.Equal(HttpStatusCode.Accepted, (await api.DeleteAsync("/api/v1/deployments/bench-doomed", Ct)).StatusCode);
         var run = await fixture.WaitFinishedAsync(id);

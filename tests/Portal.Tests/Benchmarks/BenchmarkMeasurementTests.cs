@@ -150,7 +150,8 @@ public sealed class BenchmarkMeasurementTests(BenchmarkFixture fixture)
     }
 }
 
-[CollectionDefinition(Name)]
+/// <summary>Benchmark runs measure time: they run by themselves, after the tests that run in parallel.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class BenchmarkCollection : ICollectionFixture<BenchmarkFixture>
 {
     public const string Name = "benchmarks";
