@@ -47,6 +47,9 @@ public static class JobsExtensions
         services.AddSingleton<IJobQueue, HangfireJobQueue>();
         services.AddSingleton<IWorkLocks, HangfireWorkLocks>();
         services.AddTransient<DeploymentJobs>();
+        services.AddSingleton<IBenchmarkJobs, HangfireBenchmarkJobs>();
+        services.AddTransient<BenchmarkJobs>();
+        services.AddHostedService<RecoverBenchmarksOnStart>();
         services.AddTransient<ReconcileJob>();
         services.AddTransient<PruneOperationsJob>();
         services.AddHostedService<ReconcileOnSignal>();

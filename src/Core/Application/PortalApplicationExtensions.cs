@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Portal.Application.Benchmarks;
 using Portal.Application.Deployments;
 using Portal.Application.Maintenance;
 using Portal.Application.Reconcile;
@@ -36,6 +37,20 @@ public static class PortalApplicationExtensions
         services.AddMemoryCache();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<SetupState>();
+        services.AddPortalBenchmarks();
+        return services;
+    }
+
+    /// <summary>Benchmark runs: the commands, queries and the runner a job executes; live progress and cancellation in process.</summary>
+    public static IServiceCollection AddPortalBenchmarks(this IServiceCollection services)
+    {
+        services.AddSingleton<BenchmarkProgress>();
+        services.AddSingleton<BenchmarkCancellations>();
+        services.AddSingleton<BenchmarkQueries>();
+        services.AddScoped<BenchmarkCommands>();
+        services.AddTransient<StepMetricsReader>();
+        services.AddTransient<BenchmarkRunner>();
+        services.AddTransient<BenchmarkRecovery>();
         return services;
     }
 }

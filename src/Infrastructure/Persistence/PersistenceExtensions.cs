@@ -16,6 +16,7 @@ public static class PersistenceExtensions
         services.AddSingleton<IReconcileStore, ReconcileStore>();
         services.AddSingleton<IOperationLog, OperationLog>();
         services.AddSingleton<IApiKeyStore, ApiKeyStore>();
+        services.AddSingleton<IBenchmarkStore, BenchmarkStore>();
         services.AddOptions<LiveUpdateOptions>().Bind(configuration.GetSection(LiveUpdateOptions.Section));
         services.AddHostedService<DeploymentChangePoller>();
         return services;

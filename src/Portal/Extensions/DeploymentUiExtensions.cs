@@ -14,6 +14,7 @@ public static class DeploymentUiExtensions
         services.AddScoped<DeploymentActionFlow>();
         services.AddScoped<DeployWizard>();
         services.AddScoped<WizardDraftStore>();
+        services.AddScoped<Portal.Services.Benchmarks.DeployFromRun>();
         return services;
     }
 }

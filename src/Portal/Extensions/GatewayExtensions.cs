@@ -24,6 +24,7 @@ public static class GatewayExtensions
             provider.GetRequiredService<IOptions<GatewayOptions>>().Value.ConnectTimeout));
         services.AddSingleton<GatewayHandler>();
         services.AddSingleton<GatewayClient>();
+        services.AddSingleton<Portal.Application.Ports.IInferenceGateway, GatewayInferenceGateway>();
         services.AddSingleton<GatewayRouteSource>();
         services.AddHostedService(provider => provider.GetRequiredService<GatewayRouteSource>());
         services.AddSingleton<MarkdownRenderer>();

@@ -83,6 +83,7 @@ public static class PortalApplicationExtensions
         app.MapOpenApi();
         app.MapScalarApiReference("/api/reference", reference => reference.WithTitle("Inference Portal API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapDeploymentApi();
+        app.MapBenchmarkApi();
         app.MapApiKeyApi();
         app.MapClusterApi();
         app.MapAccountEndpoints();

@@ -18,8 +18,14 @@ internal sealed class GatewayExchange(GatewayOperation operation)
 /// Marks a request made inside the portal (the playground) rather than over HTTP: it is already
 /// authenticated as the signed-in user, and may name the deployment to use.
 /// </summary>
-public sealed class InProcessCaller(ClaimsPrincipal user, string? deployment)
+public sealed class InProcessCaller(ClaimsPrincipal user, string? deployment, bool exemptFromRateLimit = false)
 {
+    /// <summary>
+    /// A benchmark run: the per-caller rate limit is a policy for callers, and a run that met it would measure the
+    /// limit instead of the deployment. Every other step of the gateway's path applies.
+    /// </summary>
+    public bool ExemptFromRateLimit { get; } = exemptFromRateLimit;
+
     public ClaimsPrincipal User { get; } = user;
 
     /// <summary>The deployment to use regardless of which others serve the same model (compare mode), or null.</summary>

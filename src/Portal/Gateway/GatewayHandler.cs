@@ -137,7 +137,7 @@ public sealed partial class GatewayHandler(
             return;
         }
 
-        if (!limiter.TryAcquire(partition, out var retryAfter))
+        if (context.Features.Get<InProcessCaller>() is not { ExemptFromRateLimit: true } && !limiter.TryAcquire(partition, out var retryAfter))
         {
             await limiter.RejectAsync(context, retryAfter);
             deployment!.Metrics.CountRequest(StatusCodes.Status429TooManyRequests);

@@ -118,12 +118,12 @@ internal sealed class EngineCore
     }
 
     /// <summary>Runs one request: waits for a batch slot and KV room, then produces the reply's tokens through <paramref name="onToken"/>.</summary>
-    public async Task<RequestSummary> GenerateAsync(string prompt, int? maxTokens, Func<string, int, Task> onToken, CancellationToken ct, bool recordMetrics = true)
+    public async Task<RequestSummary> GenerateAsync(string prompt, int? maxTokens, Func<string, int, Task> onToken, CancellationToken ct, bool recordMetrics = true, bool ignoreEos = false)
     {
         var metrics = recordMetrics ? _metrics : NoMetrics.Instance;
         var start = _time.GetTimestamp();
         var promptTokens = ReplyWriter.CountTokens(prompt);
-        var tokens = ReplyWriter.Tokens(prompt, maxTokens, out var truncated);
+        var tokens = ReplyWriter.Tokens(prompt, maxTokens, out var truncated, ignoreEos);
         var reserved = promptTokens + tokens.Count;
         metrics.RequestQueued();
         await AcquireAsync(reserved, ct);

@@ -6,7 +6,13 @@ using Portal.Simulator.Api;
 namespace Portal.Simulator.Engines;
 
 /// <summary>How one engine's OpenAI-compatible layer differs from the others'.</summary>
-internal sealed record OpenAiFlavour(string OwnedBy, string IdPrefix, Func<int, string, string, string?, JsonObject> Error);
+/// <param name="HonoursIgnoreEos">
+/// Whether the layer takes the <c>ignore_eos</c> extension: vLLM (<c>ignore_eos: bool = False</c> among
+/// ChatCompletionRequest's sampling params, vllm/entrypoints/openai/chat_completion/protocol.py @ 002032ee) and SGLang
+/// (the same field among its "extra parameters for SRT backend", python/sglang/srt/entrypoints/openai/protocol.py
+/// @ 004c82e0) do; Ollama's ChatCompletionRequest has no such field (openai/openai.go at v0.32.15) and ignores it.
+/// </param>
+internal sealed record OpenAiFlavour(string OwnedBy, string IdPrefix, Func<int, string, string, string?, JsonObject> Error, bool HonoursIgnoreEos = false);
 
 /// <summary>
 /// The OpenAI-compatible endpoints the three engines share: <c>/v1/models</c>, <c>/v1/chat/completions</c> and
@@ -82,11 +88,12 @@ internal sealed class OpenAiApi(OpenAiFlavour flavour, TimeProvider time)
         var maxTokens = (int?)body.Long("max_completion_tokens") ?? (int?)body.Long("max_tokens");
         var stream = body["stream"] is JsonValue s && s.TryGetValue<bool>(out var b) && b;
         var includeUsage = body["stream_options"]?["include_usage"] is JsonValue u && u.TryGetValue<bool>(out var iu) && iu;
+        var ignoreEos = flavour.HonoursIgnoreEos && body["ignore_eos"] is JsonValue ie && ie.TryGetValue<bool>(out var ieValue) && ieValue;
         var id = flavour.IdPrefix + Guid.NewGuid().ToString("N");
         var created = time.GetUtcNow().ToUnixTimeSeconds();
         if (stream)
         {
-            await StreamAsync(context, chat, core, prompt, maxTokens, model, id, created, includeUsage, ct);
+            await StreamAsync(context, chat, core, prompt, maxTokens, model, id, created, includeUsage, ignoreEos, ct);
             return;
         }
 
@@ -95,7 +102,7 @@ internal sealed class OpenAiApi(OpenAiFlavour flavour, TimeProvider time)
         {
             text.Append(token);
             return Task.CompletedTask;
-        }, ct);
+        }, ct, ignoreEos: ignoreEos);
         var choice = chat
             ? new JsonObject
             {
@@ -167,7 +174,7 @@ internal sealed class OpenAiApi(OpenAiFlavour flavour, TimeProvider time)
     public Task ErrorAsync(HttpContext context, int status, string message, string type, string? param, CancellationToken ct) =>
         context.Response.WriteJsonAsync(status, flavour.Error(status, message, type, param), ct);
 
-    private async Task StreamAsync(HttpContext context, bool chat, EngineCore core, string prompt, int? maxTokens, string model, string id, long created, bool includeUsage, CancellationToken ct)
+    private async Task StreamAsync(HttpContext context, bool chat, EngineCore core, string prompt, int? maxTokens, string model, string id, long created, bool includeUsage, bool ignoreEos, CancellationToken ct)
     {
         var response = context.Response;
         response.StatusCode = 200;
@@ -194,7 +201,7 @@ internal sealed class OpenAiApi(OpenAiFlavour flavour, TimeProvider time)
 
         var summary = await core.GenerateAsync(prompt, maxTokens, (token, _) => response.WriteEventAsync(Serialize(Chunk(chat
             ? new JsonObject { ["index"] = 0, ["delta"] = new JsonObject { ["content"] = token }, ["logprobs"] = null, ["finish_reason"] = null }
-            : new JsonObject { ["index"] = 0, ["text"] = token, ["logprobs"] = null, ["finish_reason"] = null })), ct), ct);
+            : new JsonObject { ["index"] = 0, ["text"] = token, ["logprobs"] = null, ["finish_reason"] = null })), ct), ct, ignoreEos: ignoreEos);
 
         await response.WriteEventAsync(Serialize(Chunk(chat
             ? new JsonObject { ["index"] = 0, ["delta"] = new JsonObject { ["content"] = "" }, ["logprobs"] = null, ["finish_reason"] = summary.FinishReason }

@@ -19,11 +19,15 @@ internal static class ReplyWriter
         "high", "every", "reply", "comes", "from", "prompt", "seed", "so", "it", "repeats", "exactly",
     ];
 
-    /// <summary>The tokens of the reply to <paramref name="prompt"/>, at most <paramref name="maxTokens"/> of them.</summary>
-    public static IReadOnlyList<string> Tokens(string prompt, int? maxTokens, out bool truncated)
+    /// <summary>
+    /// The tokens of the reply to <paramref name="prompt"/>, at most <paramref name="maxTokens"/> of them. With
+    /// <paramref name="ignoreEos"/> and a limit the reply runs to exactly the limit, as an engine that never samples
+    /// its end-of-sequence token does (vLLM's and SGLang's <c>ignore_eos</c>, which benchmark clients send).
+    /// </summary>
+    public static IReadOnlyList<string> Tokens(string prompt, int? maxTokens, out bool truncated, bool ignoreEos = false)
     {
         var random = new Random(StableHash(prompt));
-        var length = random.Next(16, 48);
+        var length = ignoreEos && maxTokens is > 0 ? maxTokens.Value : random.Next(16, 48);
         var tokens = new List<string>(length);
         foreach (var word in Openers[random.Next(Openers.Length)].Split(' '))
         {
@@ -43,7 +47,8 @@ internal static class ReplyWriter
             tokens.Add(" " + word + (sentenceStart ? "." : ""));
         }
 
-        truncated = maxTokens is { } max && max < tokens.Count;
+        // Running to the limit is a "length" finish, with or without an end-of-sequence token in reach.
+        truncated = (maxTokens is { } max && max < tokens.Count) || (ignoreEos && maxTokens is > 0);
         return truncated ? tokens.Take(Math.Max(1, maxTokens!.Value)).ToList() : tokens;
     }
 

@@ -29,7 +29,7 @@ internal sealed class SglangEngine : SimulatedEngine
         _core = new EngineCore(context.Settings, PerformanceProfile.Sglang, launch.IntFlag("max-running-requests"), launch.IntFlag("max-total-tokens"),
             EngineCapacity.KvTokensFor(launch.Model, context.GpuMemoryMiB, launch.Gpus, _memoryFraction), !launch.HasFlag("disable-radix-cache"), _metrics, context.Time);
         _apiKey = launch.Flag("api-key")?.Split('\u0000')[0];
-        _openAi = new OpenAiApi(new OpenAiFlavour("sglang", "", Error), context.Time);
+        _openAi = new OpenAiApi(new OpenAiFlavour("sglang", "", Error, HonoursIgnoreEos: true), context.Time);
     }
 
     public override bool ServesMetrics => Launch.HasFlag("enable-metrics");

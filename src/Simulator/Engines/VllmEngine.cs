@@ -30,7 +30,7 @@ internal sealed partial class VllmEngine : SimulatedEngine
         _core = new EngineCore(context.Settings, PerformanceProfile.Vllm, launch.IntFlag("max-num-seqs"), kvFlag,
             EngineCapacity.KvTokensFor(launch.Model, context.GpuMemoryMiB, launch.Gpus, _memoryUtilization), prefixCaching, _metrics, context.Time);
         _apiKeys = launch.Flag("api-key")?.Split('\u0000') ?? (launch.Env.GetValueOrDefault("VLLM_API_KEY") is { } key ? [key] : []);
-        _openAi = new OpenAiApi(new OpenAiFlavour("vllm", "chatcmpl-", Error), context.Time);
+        _openAi = new OpenAiApi(new OpenAiFlavour("vllm", "chatcmpl-", Error, HonoursIgnoreEos: true), context.Time);
     }
 
     public override bool ServesMetrics => true;

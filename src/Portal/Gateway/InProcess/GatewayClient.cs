@@ -31,7 +31,8 @@ public sealed class GatewayResponse(int statusCode, IHeaderDictionary headers, S
 public sealed class GatewayClient(GatewayHandler handler, IServiceProvider services)
 {
     public async Task<GatewayResponse> SendAsync(
-        ClaimsPrincipal user, GatewayOperation operation, ReadOnlyMemory<byte> json, string? deployment, CancellationToken cancellationToken)
+        ClaimsPrincipal user, GatewayOperation operation, ReadOnlyMemory<byte> json, string? deployment, CancellationToken cancellationToken,
+        bool exemptFromRateLimit = false)
     {
         var response = new InProcessResponse();
         var features = new FeatureCollection();
@@ -58,7 +59,7 @@ public sealed class GatewayClient(GatewayHandler handler, IServiceProvider servi
         features.Set<IHttpResponseBodyFeature>(response);
         features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = cancellationToken });
         features.Set<IHttpRequestBodyDetectionFeature>(HasBody.Instance);
-        features.Set(new InProcessCaller(user, deployment));
+        features.Set(new InProcessCaller(user, deployment, exemptFromRateLimit));
         var context = new DefaultHttpContext(features) { User = user, RequestServices = services };
 
         var completion = Task.Run(async () =>
