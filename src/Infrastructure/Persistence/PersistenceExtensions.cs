@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Portal.Application.Ports;
 
 namespace Portal.Infrastructure.Persistence;
@@ -10,8 +11,16 @@ public static class PersistenceExtensions
     /// <summary>Registers the portal database (SQLite by default) and the stores behind the application's persistence ports.</summary>
     public static IServiceCollection AddPortalPersistence(this IServiceCollection services, IConfiguration configuration)
     {
-        var connectionString = configuration.GetConnectionString("Portal") ?? PortalDatabase.DefaultSqliteConnectionString;
-        services.AddDbContextFactory<PortalDb>(options => options.UsePortalSqlite(connectionString));
+        services.AddOptions<DatabaseOptions>()
+            .Configure(o =>
+            {
+                var read = DatabaseOptions.From(configuration);
+                o.Provider = read.Provider;
+                o.ConnectionString = read.ConnectionString;
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddDbContextFactory<PortalDb>((provider, options) => options.UsePortalDatabase(provider.GetRequiredService<IOptions<DatabaseOptions>>().Value));
         services.AddSingleton<IDeploymentStore, DeploymentStore>();
         services.AddSingleton<IReconcileStore, ReconcileStore>();
         services.AddSingleton<IOperationLog, OperationLog>();
