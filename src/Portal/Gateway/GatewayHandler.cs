@@ -137,9 +137,10 @@ public sealed partial class GatewayHandler(
             return;
         }
 
-        if (!limiter.TryAcquire(partition, out var retryAfter))
+        var decision = await limiter.AcquireAsync(partition, context.RequestAborted);
+        if (!decision.Allowed)
         {
-            await limiter.RejectAsync(context, retryAfter);
+            await limiter.RejectAsync(context, decision.RetryAfter);
             deployment!.Metrics.CountRequest(StatusCodes.Status429TooManyRequests);
             return;
         }
