@@ -112,7 +112,6 @@ public static class JobsExtensions
                 DistributedLockTimeout = options.DistributedLockTimeout,
                 // The portal installs the schema itself, once, under its start-up lock (PrepareJobStorageAsync).
                 PrepareSchemaIfNecessary = false,
-                EnableTransactionScopeEnlistment = false,
             };
             return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions);
         });

@@ -23,10 +23,9 @@ public sealed class DatabaseOptions : IValidatableObject
     /// <summary>From <c>ConnectionStrings:Portal</c>; an SQLite file by default.</summary>
     public string ConnectionString { get; set; } = PortalDatabase.DefaultSqliteConnectionString;
 
+    /// <summary>The provider; only read after validation, which refuses an unknown <see cref="Provider"/>.</summary>
     public DatabaseProvider Kind =>
-        Enum.TryParse<DatabaseProvider>(Provider, ignoreCase: true, out var kind) && Enum.IsDefined(kind)
-            ? kind
-            : throw new InvalidOperationException(UnknownProvider(Provider));
+        Enum.TryParse<DatabaseProvider>(Provider, ignoreCase: true, out var kind) && Enum.IsDefined(kind) ? kind : DatabaseProvider.Sqlite;
 
     public static DatabaseOptions From(IConfiguration configuration) => new()
     {

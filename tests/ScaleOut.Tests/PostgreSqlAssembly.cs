@@ -1,0 +1,3 @@
+using Portal.TestSupport;
+
+[assembly: AssemblyFixture(typeof(PostgreSqlServer))]
