@@ -75,6 +75,44 @@ public sealed class TwoReplicaTests(TwoReplicasFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_change_through_one_replica_is_announced_to_the_others_within_a_second()
+    {
+        await using var listener = new Npgsql.NpgsqlConnection(Pair.ConnectionString);
+        await listener.OpenAsync(Ct);
+        var heard = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        listener.Notification += (_, e) =>
+        {
+            if (e.Payload.Contains("announced", StringComparison.Ordinal))
+            {
+                heard.TrySetResult(e.Payload);
+            }
+        };
+        await using (var listen = new Npgsql.NpgsqlCommand("LISTEN portal_changes", listener))
+        {
+            await listen.ExecuteNonQueryAsync(Ct);
+        }
+
+        var waiting = Task.Run(async () =>
+        {
+            while (!heard.Task.IsCompleted)
+            {
+                await listener.WaitAsync(TimeSpan.FromMilliseconds(100), Ct);
+            }
+        }, Ct);
+        using var a = Pair.A.ApiClient();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var created = await a.PostAsJsonAsync("/api/v1/deployments",
+            new { name = "announced", @namespace = "default", framework = "vllm", model = "Qwen/Qwen2.5-0.5B-Instruct", replicas = 1, gpusPerReplica = 1 }, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+
+        var payload = await heard.Task.WaitAsync(TimeSpan.FromSeconds(1), Ct);
+        await waiting;
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        Assert.Contains("\"n\":\"announced\"", payload, StringComparison.Ordinal);
+        await PortalReplicas.WaitForDeploymentAsync(Pair.B, "announced", d => d.State == "ready", TimeSpan.FromSeconds(60), Ct);
+    }
+
+    [Fact]
     public async Task A_sign_in_on_one_replica_is_valid_on_the_other()
     {
         using var browser = PortalHttp.NewClient(Pair.A.BaseAddress);
