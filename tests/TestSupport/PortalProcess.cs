@@ -40,16 +40,20 @@ public sealed partial class PortalProcess : IAsyncDisposable
         }
     }
 
-    public static string PortalDll => Path.Combine(RepositoryRoot, "src", "Portal", "bin", "Debug", "net10.0", "Portal.dll");
+    public static string PortalDll => PortalDllOf("Debug");
+
+    /// <summary>The portal built in <paramref name="configuration"/> (Debug for the tests, Release for the benchmarks).</summary>
+    public static string PortalDllOf(string configuration) => Path.Combine(RepositoryRoot, "src", "Portal", "bin", configuration, "net10.0", "Portal.dll");
 
     public static string RepositoryRoot { get; } = FindRoot();
 
     /// <summary>Starts the portal; <paramref name="settings"/> are configuration keys (Section:Key).</summary>
-    public static PortalProcess Launch(IDictionary<string, string?> settings)
+    public static PortalProcess Launch(IDictionary<string, string?> settings, string configuration = "Debug")
     {
-        if (!File.Exists(PortalDll))
+        var dll = PortalDllOf(configuration);
+        if (!File.Exists(dll))
         {
-            throw new InvalidOperationException($"{PortalDll} is missing: build src/Portal first.");
+            throw new InvalidOperationException($"{dll} is missing: build src/Portal first.");
         }
 
         var start = new ProcessStartInfo("dotnet")
@@ -58,7 +62,7 @@ public sealed partial class PortalProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[] { PortalDll, "--urls", "http://127.0.0.1:0", "--environment", "Development" })
+        foreach (var argument in new[] { dll, "--urls", "http://127.0.0.1:0", "--environment", "Development" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -83,9 +87,9 @@ public sealed partial class PortalProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the portal and waits until it listens and answers /readyz with 200.</summary>
-    public static async Task<PortalProcess> StartAsync(IDictionary<string, string?> settings, CancellationToken cancellationToken = default)
+    public static async Task<PortalProcess> StartAsync(IDictionary<string, string?> settings, CancellationToken cancellationToken = default, string configuration = "Debug")
     {
-        var portal = Launch(settings);
+        var portal = Launch(settings, configuration);
         try
         {
             await portal.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), cancellationToken);
