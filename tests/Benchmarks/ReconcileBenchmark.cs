@@ -123,7 +123,7 @@ public sealed class ReconcileBenchmark : IBenchmark
 
     private static async Task SeedAsync(IServiceProvider services, int count, int from, CancellationToken cancellationToken)
     {
-        var writer = services.GetRequiredService<ClusterWriter>();
+        var writer = services.GetRequiredService<IClusterWriter>();
         var dbFactory = services.GetRequiredService<IDbContextFactory<PortalDb>>();
         await writer.EnsureNamespaceAsync("models", cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -152,7 +152,7 @@ public sealed class ReconcileBenchmark : IBenchmark
 
     private static async Task WaitForRunningPodsAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        var reader = services.GetRequiredService<ClusterSnapshotReader>();
+        var reader = services.GetRequiredService<IClusterSnapshotReader>();
         var watch = Stopwatch.StartNew();
         while (true)
         {

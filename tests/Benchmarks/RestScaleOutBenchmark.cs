@@ -57,7 +57,7 @@ public sealed class RestScaleOutBenchmark : IBenchmark
             // One after the other: the first migrates, the second finds nothing to do.
             for (var i = 0; i < replicas; i++)
             {
-                portals.Add(await PortalProcess.StartAsync(settings, cancellationToken, configuration));
+                portals.Add(await PortalProcess.StartAsync(settings, cancellationToken, configuration, readiness: "/healthz"));
             }
 
             var clients = Enumerable.Range(0, Clients).Select(i => portals[i % replicas].ApiClient()).ToList();

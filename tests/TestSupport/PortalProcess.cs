@@ -86,13 +86,17 @@ public sealed partial class PortalProcess : IAsyncDisposable
         return portal;
     }
 
-    /// <summary>Starts the portal and waits until it listens and answers /readyz with 200.</summary>
-    public static async Task<PortalProcess> StartAsync(IDictionary<string, string?> settings, CancellationToken cancellationToken = default, string configuration = "Debug")
+    /// <summary>
+    /// Starts the portal and waits until it listens and answers <paramref name="readiness"/> with 200 (/readyz; /healthz for
+    /// a replica without a job server, which is ready only when some replica runs one).
+    /// </summary>
+    public static async Task<PortalProcess> StartAsync(
+        IDictionary<string, string?> settings, CancellationToken cancellationToken = default, string configuration = "Debug", string readiness = "/readyz")
     {
         var portal = Launch(settings, configuration);
         try
         {
-            await portal.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), cancellationToken);
+            await portal.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), cancellationToken, readiness);
             return portal;
         }
         catch
@@ -102,7 +106,7 @@ public sealed partial class PortalProcess : IAsyncDisposable
         }
     }
 
-    public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken, string readiness = "/readyz")
     {
         BaseAddress = await _listening.Task.WaitAsync(timeout, cancellationToken);
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
@@ -111,7 +115,7 @@ public sealed partial class PortalProcess : IAsyncDisposable
         {
             try
             {
-                using var ready = await http.GetAsync("/readyz", cancellationToken);
+                using var ready = await http.GetAsync(readiness, cancellationToken);
                 if (ready.IsSuccessStatusCode)
                 {
                     return;
