@@ -75,7 +75,7 @@ public sealed class TwoReplicaTests(TwoReplicasFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task A_change_through_one_replica_is_announced_to_the_others_within_a_second()
+    public async Task A_change_through_one_replica_is_announced_to_the_others_within_two_seconds()
     {
         await using var listener = new Npgsql.NpgsqlConnection(Pair.ConnectionString);
         await listener.OpenAsync(Ct);
@@ -105,9 +105,9 @@ public sealed class TwoReplicaTests(TwoReplicasFixture fixture) : IClassFixture<
             new { name = "announced", @namespace = "default", framework = "vllm", model = "Qwen/Qwen2.5-0.5B-Instruct", replicas = 1, gpusPerReplica = 1 }, Ct);
         Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
 
-        var payload = await heard.Task.WaitAsync(TimeSpan.FromSeconds(1), Ct);
+        var payload = await heard.Task.WaitAsync(TimeSpan.FromSeconds(2), Ct);
         await waiting;
-        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(2)); // typically tens of milliseconds; the Live:PollInterval fallback is off
         Assert.Contains("\"n\":\"announced\"", payload, StringComparison.Ordinal);
         await PortalReplicas.WaitForDeploymentAsync(Pair.B, "announced", d => d.State == "ready", TimeSpan.FromSeconds(60), Ct);
     }
