@@ -105,7 +105,13 @@ public abstract class DeploymentApiTests : IAsyncLifetime
         await AssertPodsAsync(name, 0);
         Assert.Contains($"model-cache-{name}-0", await ClaimNamesAsync()); // kept by default
 
-        var operations = await _api.GetFromJsonAsync<List<OperationRow>>($"/api/v1/deployments/{name}/operations", Ct);
+        // The delete job removes the row before it records its own outcome: wait for that last write.
+        List<OperationRow>? operations = null;
+        await WaitUntilAsync(async () =>
+        {
+            operations = await _api.GetFromJsonAsync<List<OperationRow>>($"/api/v1/deployments/{name}/operations", Ct);
+            return operations!.All(o => o.Outcome is not ("running" or "pending"));
+        });
         Assert.Equal(["delete", "start", "stop", "scale", "scale", "deploy"], operations!.Select(o => o.Kind).ToArray());
         Assert.All(operations!, o => Assert.Equal("succeeded", o.Outcome));
     }
