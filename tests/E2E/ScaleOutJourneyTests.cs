@@ -7,7 +7,11 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Portal.E2E;
 
-/// <summary>Two replicas on one PostgreSQL: a page open on one follows a change made through the other.</summary>
+/// <summary>
+/// Two replicas on one PostgreSQL: a page open on one follows a change made through the other. Two portal processes
+/// besides the browser: this class runs alone, after the other journeys, so neither slows the other down.
+/// </summary>
+[Collection(nameof(ScaleOutJourneyTests))]
 public sealed class ScaleOutJourneyTests(BrowserFixture browser, PostgreSqlServer postgres)
     : IClassFixture<BrowserFixture>, IClassFixture<PostgreSqlServer>
 {
@@ -50,3 +54,6 @@ public sealed class ScaleOutJourneyTests(BrowserFixture browser, PostgreSqlServe
         await page.Context.CloseAsync();
     }
 }
+
+[CollectionDefinition(nameof(ScaleOutJourneyTests), DisableParallelization = true)]
+public sealed class ScaleOutJourneyCollection;

@@ -6,6 +6,7 @@ using Portal.TestSupport;
 namespace Portal.ScaleOut.Tests;
 
 /// <summary>A replica dies by SIGKILL in the middle of the work: the other one finishes all of it.</summary>
+[Collection(ReplicaCollection.Name)]
 public sealed class ReplicaFailureTests(PostgreSqlServer postgres)
 {
     private static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;

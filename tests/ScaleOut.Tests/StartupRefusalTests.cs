@@ -7,6 +7,7 @@ using Portal.Simulator;
 namespace Portal.ScaleOut.Tests;
 
 /// <summary>Configurations that cannot work stop the portal at start-up with a message naming the key to fix; nothing is half done.</summary>
+[Collection(ReplicaCollection.Name)]
 public sealed class StartupRefusalTests(PostgreSqlServer postgres)
 {
     private static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;

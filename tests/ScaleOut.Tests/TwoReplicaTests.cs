@@ -6,6 +6,7 @@ using Portal.TestSupport;
 namespace Portal.ScaleOut.Tests;
 
 /// <summary>What a user of two replicas on one PostgreSQL checks: work is shared, never doubled, and either replica knows all of it.</summary>
+[Collection(ReplicaCollection.Name)]
 public sealed class TwoReplicaTests(TwoReplicasFixture fixture) : IClassFixture<TwoReplicasFixture>
 {
     private static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;
