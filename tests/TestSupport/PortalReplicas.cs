@@ -40,7 +40,7 @@ public sealed class PortalReplicas : IAsyncDisposable
         ["Hangfire:Storage"] = "PostgreSql",
         ["Hangfire:WorkerCount"] = "2",
         ["Hangfire:QueuePollInterval"] = "00:00:00.200",
-        ["Hangfire:InvisibilityTimeout"] = "00:00:03",
+        ["Hangfire:InvisibilityTimeout"] = "00:00:05", // renewed about every second while a job runs; shorter risks a busy machine missing a renewal
         ["Hangfire:DistributedLockTimeout"] = "00:00:03",
         ["Portal:ExpectReplicas"] = "2",
         ["Reconcile:Interval"] = $"00:00:{ReconcileInterval.TotalSeconds:00}",
