@@ -122,7 +122,7 @@ start_portal() { # port log [extra env...]
   local port=$1 log=$2; shift 2
   (
     cd src/Portal
-    env ASPNETCORE_ENVIRONMENT=Development \
+    exec env ASPNETCORE_ENVIRONMENT=Development \
       Auth__BootstrapAdmin__Email="$ADMIN_EMAIL" \
       Auth__BootstrapAdmin__Password="$PORTAL_ADMIN_PASSWORD" \
       Kubernetes__Kubeconfig="$STATE/kubeconfig" \

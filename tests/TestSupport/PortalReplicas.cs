@@ -8,7 +8,7 @@ namespace Portal.TestSupport;
 
 /// <summary>
 /// Two portal replicas as separate processes on one PostgreSQL database and one simulated cluster, configured as the
-/// Helm chart's scale-out values configure them (Database:Provider and Hangfire:Storage PostgreSql, Portal:ExpectReplicas 2),
+/// Helm chart's scale-out values configure them (Database:Provider PostgreSql, so Hangfire:Storage defaults to PostgreSql; Portal:ExpectReplicas 2),
 /// with test-speed intervals. Both are launched at the same moment, so their start-ups race for the migrations.
 /// </summary>
 public sealed class PortalReplicas : IAsyncDisposable
@@ -37,7 +37,6 @@ public sealed class PortalReplicas : IAsyncDisposable
     {
         ["Database:Provider"] = "PostgreSql",
         ["ConnectionStrings:Portal"] = connectionString,
-        ["Hangfire:Storage"] = "PostgreSql",
         ["Hangfire:WorkerCount"] = "2",
         ["Hangfire:QueuePollInterval"] = "00:00:00.200",
         ["Hangfire:InvisibilityTimeout"] = "00:00:05", // renewed about every second while a job runs; shorter risks a busy machine missing a renewal
