@@ -1,6 +1,5 @@
 using Hangfire;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Portal.Api;
 using Portal.Auth;
@@ -8,37 +7,65 @@ using Portal.Components;
 using Portal.Health;
 using Portal.Infrastructure.Persistence;
 using Portal.Jobs;
+using Portal.Options;
+using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
 namespace Portal.Extensions;
 
-public static class PortalApplicationExtensions
+public static partial class PortalApplicationExtensions
 {
-    /// <summary>Applies pending migrations, seeds roles and the bootstrap admin, declares recurring jobs.</summary>
+    /// <summary>
+    /// Checks the configuration that must hold before anything is written (the database provider, replicas against
+    /// storage), then, once across all replicas, applies pending migrations, installs the job tables, seeds roles and
+    /// the bootstrap admin, and declares the recurring jobs.
+    /// </summary>
+    /// <exception cref="OptionsValidationException">the configuration is unsafe or invalid; the message says which key to fix.</exception>
+    /// <exception cref="PortalDatabaseException">the database cannot be reached or migrated; the message names it and the key to fix.</exception>
     public static async Task InitializePortalAsync(this WebApplication app, CancellationToken cancellationToken = default)
     {
-        var dbFactory = app.Services.GetRequiredService<IDbContextFactory<PortalDb>>();
-        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
-        {
-            if (db.Database.IsSqlite())
-            {
-                EnsureSqliteDirectoryExists(db.Database.GetConnectionString());
-            }
+        _ = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<HangfireOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<ScaleOutOptions>>().Value;
 
-            await db.Database.MigrateAsync(cancellationToken);
-            if (db.Database.IsSqlite())
+        var database = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        await app.Services.GetRequiredService<PortalDatabaseInitializer>().InitializeAsync(async ct =>
+        {
+            try
             {
-                // WAL lets pages read while a job writes.
-                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+                await app.Services.PrepareJobStorageAsync(ct);
+                await using var scope = app.Services.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<IdentitySeeder>().SeedAsync(ct);
+                app.Services.GetRequiredService<IRecurringJobManager>().AddPortalRecurringJobs(app.Services);
             }
+            catch (Exception e) when (PortalDatabaseException.IsDatabaseFailure(e))
+            {
+                throw PortalDatabaseException.From(database, e);
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>Starts the portal, or, when its configuration or database cannot work, says why on the log and the console and returns exit code 1.</summary>
+    public static async Task<int> RunPortalAsync(this WebApplication app)
+    {
+        try
+        {
+            await app.InitializePortalAsync();
+        }
+        catch (Exception e) when (e is OptionsValidationException or PortalDatabaseException)
+        {
+            var message = e is OptionsValidationException invalid ? string.Join(Environment.NewLine, invalid.Failures) : e.Message;
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Portal.Startup").LogStartupRefused(message);
+            await Console.Error.WriteLineAsync($"The portal did not start: {message}");
+            await app.DisposeAsync();
+            return 1;
         }
 
-        await using (var scope = app.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<IdentitySeeder>().SeedAsync(cancellationToken);
-        }
-
-        app.Services.GetRequiredService<IRecurringJobManager>().AddPortalRecurringJobs(app.Services);
+        app.UsePortalPipeline();
+        app.MapPortalEndpoints();
+        app.MapGateway();
+        await app.RunAsync();
+        return 0;
     }
 
     public static WebApplication UsePortalPipeline(this WebApplication app)
@@ -92,13 +119,6 @@ public static class PortalApplicationExtensions
         return app;
     }
 
-    private static void EnsureSqliteDirectoryExists(string? connectionString)
-    {
-        var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
-        var directory = Path.GetDirectoryName(Path.GetFullPath(dataSource));
-        if (!string.IsNullOrEmpty(directory) && dataSource != ":memory:")
-        {
-            Directory.CreateDirectory(directory);
-        }
-    }
+    [LoggerMessage(EventId = 1, Level = LogLevel.Critical, Message = "The portal did not start: {Reason}")]
+    private static partial void LogStartupRefused(this ILogger logger, string reason);
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using Portal.Api;
 using Portal.Application.Ports;
@@ -102,11 +103,19 @@ public static class PortalServiceExtensions
         return services;
     }
 
+    /// <summary>How many replicas run (<c>Portal:ExpectReplicas</c>), checked against the database and job storage before anything starts.</summary>
+    public static IServiceCollection AddPortalScaleOut(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ScaleOutOptions>().Bind(configuration.GetSection(ScaleOutOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ScaleOutOptions>, ScaleOutValidation>();
+        return services;
+    }
+
     public static IServiceCollection AddPortalOperations(this IServiceCollection services)
     {
         services.AddHealthChecks()
             .AddCheck("self", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("process is alive"), tags: ["live"])
-            .AddDbContextCheck<PortalDb>("database", tags: ["ready"])
+            .AddCheck<PortalDatabaseHealthCheck>("database", tags: ["ready"])
             .AddCheck<HangfireServerHealthCheck>("hangfire", tags: ["ready"]);
         return services;
     }

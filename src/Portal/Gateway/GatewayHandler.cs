@@ -137,9 +137,12 @@ public sealed partial class GatewayHandler(
             return;
         }
 
-        if (context.Features.Get<InProcessCaller>() is not { ExemptFromRateLimit: true } && !limiter.TryAcquire(partition, out var retryAfter))
+        var decision = context.Features.Get<InProcessCaller>() is { ExemptFromRateLimit: true }
+            ? RateDecision.Allow
+            : await limiter.AcquireAsync(partition, context.RequestAborted);
+        if (!decision.Allowed)
         {
-            await limiter.RejectAsync(context, retryAfter);
+            await limiter.RejectAsync(context, decision.RetryAfter);
             deployment!.Metrics.CountRequest(StatusCodes.Status429TooManyRequests);
             return;
         }

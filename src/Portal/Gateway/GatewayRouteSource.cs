@@ -24,6 +24,12 @@ public sealed partial class GatewayRouteSource(
     TimeProvider time,
     ILogger<GatewayRouteSource> logger) : BackgroundService
 {
+    /// <summary>
+    /// Rebuilds from the database at most this often: a burst of changes (a busy REST API, or every change of the other
+    /// replicas arriving by notification) costs one read of all deployments, not one per change.
+    /// </summary>
+    public static readonly TimeSpan MinimumRefreshGap = TimeSpan.FromMilliseconds(200);
+
     private readonly Channel<bool> _refresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Lock _lock = new();
     private readonly Dictionary<string, PodEndpoint> _endpoints = new(StringComparer.Ordinal);
@@ -61,6 +67,7 @@ public sealed partial class GatewayRouteSource(
                     }
 
                     Rebuild();
+                    await Task.Delay(MinimumRefreshGap, time, stoppingToken);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {

@@ -100,9 +100,10 @@ public static class ReconcilePlanner
         d.Restarts = o.Restarts;
         d.LastEvent = o.LastEvent;
         d.Drift = drift;
-        d.ObservedAt = now;
-        if (changed)
+        if (changed || d.ObservedAt is null)
         {
+            // Only rows whose observation changed are written: a pass over a steady fleet writes nothing.
+            d.ObservedAt = now;
             d.UpdatedAt = now;
         }
 

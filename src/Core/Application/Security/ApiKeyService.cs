@@ -16,7 +16,8 @@ public sealed record ApiKeyIdentity(Guid KeyId, string UserId, string Email, IRe
 
 /// <summary>
 /// API keys: created (and shown) once, stored as a SHA-256 hash, revocable. Validation is cached briefly so the
-/// gateway does not query the database on every request; revoking clears the cache.
+/// gateway does not query the database on every request; revoking clears the cache here, and <see cref="Revoked"/>
+/// lets the infrastructure tell the other replicas, which call <see cref="ForgetCached"/>.
 /// </summary>
 public sealed partial class ApiKeyService(
     IApiKeyStore store,
@@ -29,6 +30,9 @@ public sealed partial class ApiKeyService(
     private const int PrefixLength = 12;
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LastUsedEvery = TimeSpan.FromMinutes(1);
+
+    /// <summary>Raised with the key's hash after this process revoked it.</summary>
+    public event Action<string>? Revoked;
 
     public Task<CreatedApiKey> CreateAsync(string userId, string name, CancellationToken cancellationToken) =>
         StoreAsync(userId, name, KeyPrefix + Base64Url(RandomNumberGenerator.GetBytes(32)), cancellationToken);
@@ -57,8 +61,12 @@ public sealed partial class ApiKeyService(
         }
 
         cache.Remove(hash);
+        Revoked?.Invoke(hash);
         return true;
     }
+
+    /// <summary>Drops a cached validation: another replica revoked that key.</summary>
+    public void ForgetCached(string hash) => cache.Remove(hash);
 
     /// <summary>The identity behind a presented key, or null for an unknown or revoked key.</summary>
     public async ValueTask<ApiKeyIdentity?> AuthenticateAsync(string presented, CancellationToken cancellationToken)
