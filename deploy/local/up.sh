@@ -86,6 +86,7 @@ wait_for "http://127.0.0.1:$PROM_PORT/-/ready" "Prometheus"
   Kubernetes__Namespaces__1=models \
   Kubernetes__CreateNamespaces=true \
   Prometheus__Url="http://127.0.0.1:$PROM_PORT" \
+  Manifests__PrometheusServerAddress="http://127.0.0.1:$PROM_PORT" \
   exec dotnet bin/Debug/net10.0/Portal.dll --urls "http://127.0.0.1:$PORT" > "$STATE/portal.log" 2>&1
 ) &
 pids+=($!)

@@ -111,7 +111,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
         var calls = new ApiCallCounter();
         var prometheus = new PrometheusQueries(options.PrometheusUrl, TimeSpan.FromSeconds(5));
         var adapter = new MetricsAdapter(prometheus);
-        var keda = new KedaOperator(api, prometheus, events, time, loggerFactory.CreateLogger<KedaOperator>());
+        var keda = new KedaOperator(api, events, time, loggerFactory.CreateLogger<KedaOperator>());
         adapter.Register(keda);
         var hpa = new HorizontalPodAutoscalerController(api, adapter, events,
             new AutoscalingOptions(options.HpaSyncPeriod, options.HpaTolerance, options.HpaDownscaleStabilization), time,

@@ -14,9 +14,11 @@ namespace Portal.Simulator.Controllers;
 /// once no trigger has been active for <c>cooldownPeriod</c>, recording <c>KEDAScaleTargetActivated</c> /
 /// <c>KEDAScaleTargetDeactivated</c>. See src/Simulator/FIDELITY.md, "Autoscaling".
 /// </summary>
-internal sealed partial class KedaOperator(ResourceApi api, PrometheusQueries prometheus, EventRecorder events, TimeProvider time, ILogger logger)
+internal sealed partial class KedaOperator(ResourceApi api, EventRecorder events, TimeProvider time, ILogger logger)
     : IExternalMetricSource, IAsyncDisposable
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PrometheusQueries> _servers = new(StringComparer.Ordinal);
+
     public const string ForceActivationAnnotation = "autoscaling.keda.sh/force-activation";
     public const string ScaledObjectNameLabel = "scaledobject.keda.sh/name";
     private const string Controller = "keda-operator";
@@ -49,6 +51,10 @@ internal sealed partial class KedaOperator(ResourceApi api, PrometheusQueries pr
         await _stopping.CancelAsync();
         await _loop;
         _stopping.Dispose();
+        foreach (var server in _servers.Values)
+        {
+            server.Dispose();
+        }
     }
 
     private async Task TickAsync(CancellationToken cancellationToken)
@@ -324,6 +330,13 @@ internal sealed partial class KedaOperator(ResourceApi api, PrometheusQueries pr
 
         var query = trigger.String("metadata.query") ?? throw new InvalidMetricException("no query given");
         var ignoreNull = trigger.String("metadata.ignoreNullValues") is not "false";
+        var address = trigger.String("metadata.serverAddress") ?? throw new InvalidMetricException("no serverAddress given");
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var server))
+        {
+            throw new InvalidMetricException($"serverAddress {address} is not a URL");
+        }
+
+        var prometheus = _servers.GetOrAdd(server.ToString(), _ => new PrometheusQueries(server, TimeSpan.FromSeconds(5)));
         var samples = await prometheus.QueryAsync(query, cancellationToken);
         if (samples.Count == 0)
         {
