@@ -29,6 +29,7 @@ public static class PortalApplicationExtensions
         services.AddSingleton<DeploymentMetrics>();
         services.AddSingleton<DeploymentQueries>();
         services.AddSingleton<DeploymentInsights>();
+        services.AddSingleton<Autoscaling.ModelWaker>();
         services.AddScoped<DeploymentCommands>();
         services.AddTransient<DeploymentExecutor>();
         services.AddTransient<ReconcileRunner>();
