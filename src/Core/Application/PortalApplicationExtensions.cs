@@ -30,6 +30,7 @@ public static class PortalApplicationExtensions
         services.AddSingleton<DeploymentQueries>();
         services.AddSingleton<DeploymentInsights>();
         services.AddSingleton<Autoscaling.ModelWaker>();
+        services.AddSingleton<Autoscaling.AutoscalingInsights>();
         services.AddScoped<DeploymentCommands>();
         services.AddTransient<DeploymentExecutor>();
         services.AddTransient<ReconcileRunner>();

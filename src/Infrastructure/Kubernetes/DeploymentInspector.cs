@@ -48,7 +48,8 @@ public sealed partial class DeploymentInspector(
             {
                 "Pod" => podName.IsMatch(objectName),
                 "PersistentVolumeClaim" => claimName.IsMatch(objectName),
-                "StatefulSet" or "Service" or "HorizontalPodAutoscaler" or "ScaledObject" => objectName == name,
+                "StatefulSet" or "Service" or "ScaledObject" => objectName == name,
+                "HorizontalPodAutoscaler" => objectName == name || objectName == "keda-hpa-" + name, // KEDA's HPA for the ScaledObject
                 _ => false,
             })
             .Select(e => new EventInfo(
