@@ -42,7 +42,7 @@ public sealed class AutoscalingInsights(IPrometheus prometheus, IDeploymentStore
     public async Task<SignalReading> ForDeploymentAsync(Deployment deployment, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var spec = deployment.Spec;
-        var reading = await ReadAsync(spec, [spec], now, cancellationToken);
+        var reading = await ReadAsync(spec, [spec], now, cancellationToken, since: deployment.CreatedAt);
         return reading with { CurrentReplicas = deployment.ReadyReplicas, FormulaReplicas = Formula(spec.Autoscaling, reading.Now, deployment.ReadyReplicas) };
     }
 
@@ -104,7 +104,8 @@ public sealed class AutoscalingInsights(IPrometheus prometheus, IDeploymentStore
 
     public static string Format(double value) => value.ToString(Math.Abs(value) >= 100 ? "0" : "0.##", CultureInfo.InvariantCulture);
 
-    private async Task<SignalReading> ReadAsync(DeploymentSpec main, IReadOnlyList<DeploymentSpec> specs, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<SignalReading> ReadAsync(
+        DeploymentSpec main, IReadOnlyList<DeploymentSpec> specs, DateTimeOffset now, CancellationToken cancellationToken, DateTimeOffset? since = null)
     {
         var signal = AutoscalingMetrics.Signal(main.Autoscaling.Metric) ?? AutoscalingMetrics.Signals[0];
         var query = AutoscalingQueries.Compared(main);
@@ -117,10 +118,12 @@ public sealed class AutoscalingInsights(IPrometheus prometheus, IDeploymentStore
 
         var series = new List<SignalSeries>();
         string? problem = null;
-        var step = Window / Points;
+        // From the deployment's creation when that is within the hour: an empty signal reads as 0, not before it existed.
+        var start = since is { } created && created > now - Window ? created : now - Window;
+        var step = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((now - start).TotalSeconds / Points)));
         foreach (var spec in specs)
         {
-            var result = await prometheus.QueryRangeAsync(AutoscalingQueries.Compared(spec)!, now - Window, now, step, cancellationToken);
+            var result = await prometheus.QueryRangeAsync(AutoscalingQueries.Compared(spec)!, start, now, step, cancellationToken);
             if (!result.IsSuccess)
             {
                 problem = result.Error.Kind == PrometheusErrorKind.NotConfigured

@@ -57,10 +57,11 @@ public static class AutoscalingQueries
         var signal = AutoscalingMetrics.Signal(spec.Autoscaling.Metric);
         if (signal?.TargetType == SignalTarget.Value)
         {
-            return total;
+            return $"({total}) or vector(0)";
         }
 
-        var perReplica = $"({total}) / clamp_min(max(portal_deployment_replicas{{namespace={PromQl.Quote(spec.Namespace)},deployment={PromQl.Quote(spec.Name)},kind=\"ready\"}}), 1)";
+        // A deployment at zero has no engine series: it reads as nothing waiting, not as no data.
+        var perReplica = $"(({total}) or vector(0)) / clamp_min(max(portal_deployment_replicas{{namespace={PromQl.Quote(spec.Namespace)},deployment={PromQl.Quote(spec.Name)},kind=\"ready\"}}) or vector(1), 1)";
         return spec.Autoscaling.Metric == AutoscalingMetrics.GpuUtilization
             ? $"({perReplica}) / {Math.Max(1, spec.GpusPerReplica)}"
             : perReplica;

@@ -97,6 +97,15 @@ public sealed partial class AutoscalingPanel : ComponentBase, IDisposable
         _decisions = Events is { } events ? await Insights.DecisionsAsync(Deployment, events, cancellationToken, _decisions) : [];
     }
 
+    /// <summary>A decision in a few words: "Rescaled to 4", "Woke to 1", "Scaled to zero", or the event's reason.</summary>
+    private static string Label(ScalingDecision d) => (d.Reason, d.NewSize) switch
+    {
+        ("SuccessfulRescale", { } n) => $"Rescaled to {n}",
+        ("KEDAScaleTargetActivated", { } n) => $"Woke to {n}",
+        ("KEDAScaleTargetDeactivated", _) => "Scaled to zero",
+        var (reason, _) => reason,
+    };
+
     private Task ModeChangedAsync(AutoscalingMode value) => ChangeAsync(() =>
     {
         _form.Mode = value;

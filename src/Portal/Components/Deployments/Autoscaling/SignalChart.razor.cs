@@ -18,7 +18,7 @@ public sealed partial class SignalChart : ComponentBase
     private PlotlyLayout _layout = default!;
     private PlotlyChart? _chart;
     private SignalReading? _drawn;
-    private bool _rendered;
+    private bool _plotted;
 
     [Parameter, EditorRequired]
     public SignalReading Reading { get; set; } = default!;
@@ -41,19 +41,32 @@ public sealed partial class SignalChart : ComponentBase
         _config = ChartFigures.Config();
         _layout = ChartFigures.Layout(new PanelDefinition("signal", "", "", "", PanelKind.Lines, [], (_, _) => "", _ => null), 220);
         _layout.Margin.B = 4;
-        Fill();
     }
 
     protected override async Task OnParametersSetAsync()
     {
-        if (!ReferenceEquals(Reading, _drawn) && _rendered && _chart is not null)
+        if (!ReferenceEquals(Reading, _drawn) && _plotted && _chart is not null)
         {
             Fill();
             await _chart.React();
         }
     }
 
-    protected override void OnAfterRender(bool firstRender) => _rendered = true;
+    /// <summary>The chart exists in the page: draw the reading into it (Plotly.Blazor draws an empty figure first).</summary>
+    private void OnPlotted()
+    {
+        if (_plotted || _chart is null)
+        {
+            return;
+        }
+
+        _plotted = true;
+        _ = InvokeAsync(async () =>
+        {
+            Fill();
+            await _chart.React();
+        });
+    }
 
     private void Fill()
     {
@@ -67,12 +80,12 @@ public sealed partial class SignalChart : ComponentBase
             {
                 Name = series.Deployment,
                 Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines,
-                X = [.. series.Points.Select(p => (object)Local(p.Time))],
+                X = [.. series.Points.Select(p => (object)Local(p.UnixMilliseconds))],
                 Y = [.. series.Points.Select(p => (object)p.Value)],
                 Line = new ScatterLine { Color = Palette[i % Palette.Length], Width = i == 0 ? 2 : 1.5m },
                 HoverTemplate = "%{y:.3~f}<extra>" + series.Deployment + "</extra>",
             });
-            times.AddRange(series.Points.Select(p => (object)Local(p.Time)));
+            times.AddRange(series.Points.Select(p => (object)Local(p.UnixMilliseconds)));
         }
 
         if (times.Count > 0)
@@ -81,7 +94,7 @@ public sealed partial class SignalChart : ComponentBase
             {
                 Name = "target",
                 Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines,
-                X = [times.Min()!, times.Max()!],
+                X = [times.Cast<long>().Min(), times.Cast<long>().Max()],
                 Y = [Reading.Target, Reading.Target],
                 Line = new ScatterLine { Color = "#dc2626", Width = 1.5m, Dash = "dash" },
                 HoverTemplate = "target %{y:.3~f}<extra></extra>",
@@ -89,5 +102,6 @@ public sealed partial class SignalChart : ComponentBase
         }
     }
 
-    private DateTime Local(DateTimeOffset time) => TimeZoneInfo.ConvertTime(time, TimeZone).DateTime;
+    /// <summary>Plotly draws date axes in wall-clock time: Unix milliseconds shifted into the viewer's zone.</summary>
+    private long Local(long unixMs) => unixMs + (long)TimeZone.GetUtcOffset(DateTimeOffset.FromUnixTimeMilliseconds(unixMs)).TotalMilliseconds;
 }
