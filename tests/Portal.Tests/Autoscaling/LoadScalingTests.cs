@@ -1,5 +1,8 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Application.Autoscaling;
+using Portal.Application.Deployments;
 using Portal.TestSupport;
 
 namespace Portal.Tests.Autoscaling;
@@ -69,6 +72,17 @@ public sealed class LoadScalingTests
         var events = await world.EventsAsync(Namespace, Ct);
         Assert.Matches($"HorizontalPodAutoscaler/{hpa} SuccessfulRescale: New size: [34]; reason: {System.Text.RegularExpressions.Regex.Escape(metricInReason)}.* above target", events);
         Assert.Contains($"HorizontalPodAutoscaler/{hpa} SuccessfulRescale: New size: 1; reason: All metrics below target", events);
+
+        // What the deployment page's Autoscaling tab lists: each decision with the signal's value then against the target.
+        var services = world.Portal.Services;
+        var deployment = (await services.GetRequiredService<DeploymentQueries>().FindAsync(name, Ct))!;
+        var view = await services.GetRequiredService<DeploymentInsights>().ReadAsync(deployment, Ct);
+        var decisions = await services.GetRequiredService<AutoscalingInsights>().DecisionsAsync(deployment, view.Events, Ct);
+        var up = decisions.Last(d => d.Reason == "SuccessfulRescale" && d.Message.Contains("above target", StringComparison.Ordinal));
+        Assert.Equal("HPA", up.By);
+        Assert.NotNull(up.Value);
+        Assert.True(up.Value > up.Target, $"the scale-up to {up.NewSize} was at {up.Value} against a target of {up.Target}");
+        Assert.Contains(decisions, d => d.Reason == "SuccessfulRescale" && d.NewSize == 1);
     }
 
     /// <summary>Streams short chats through the gateway, one after another per conversation, until stopped; counts failures.</summary>
