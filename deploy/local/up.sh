@@ -89,7 +89,8 @@ done
 # 1. The simulated cluster: writes a kubeconfig and Prometheus file-SD targets into .local/.
 dotnet src/Simulator/bin/Debug/net10.0/Portal.Simulator.dll \
   --listen "127.0.0.1:$API_PORT" --kubeconfig "$STATE/kubeconfig" --prometheus-sd "$STATE/simulator-targets.json" \
-  --nodes 2 --gpus-per-node 8 --gpu-model "NVIDIA H100 80GB HBM3" > "$STATE/simulator.log" 2>&1 &
+  --nodes 2 --gpus-per-node 8 --gpu-model "NVIDIA H100 80GB HBM3" \
+  --prometheus-url "http://127.0.0.1:$PROM_PORT" > "$STATE/simulator.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$API_PORT/version" "the simulator"
 
@@ -130,6 +131,7 @@ start_portal() { # port log [extra env...]
       Kubernetes__Namespaces__1=models \
       Kubernetes__CreateNamespaces=true \
       Prometheus__Url="http://127.0.0.1:$PROM_PORT" \
+      Manifests__PrometheusServerAddress="http://127.0.0.1:$PROM_PORT" \
       "$@" \
       dotnet bin/Debug/net10.0/Portal.dll --urls "http://127.0.0.1:$port" > "$log" 2>&1
   ) &

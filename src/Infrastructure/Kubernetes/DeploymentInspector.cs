@@ -49,7 +49,8 @@ public sealed partial class DeploymentInspector(
             {
                 "Pod" => podName.IsMatch(objectName),
                 "PersistentVolumeClaim" => claimName.IsMatch(objectName),
-                "StatefulSet" or "Service" or "HorizontalPodAutoscaler" or "ScaledObject" => objectName == name,
+                "StatefulSet" or "Service" or "ScaledObject" => objectName == name,
+                "HorizontalPodAutoscaler" => objectName == name || objectName == "keda-hpa-" + name, // KEDA's HPA for the ScaledObject
                 _ => false,
             })
             .Select(e => new EventInfo(
@@ -180,8 +181,16 @@ public sealed partial class DeploymentInspector(
             pod.Metadata.CreationTimestamp is { } created ? new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)) : null,
             pod.Metadata.DeletionTimestamp is not null,
             reason,
-            message);
+            message,
+            ConditionTime(pod, "PodScheduled"),
+            status?.ContainerStatuses?.Select(c => c.State?.Running?.StartedAt).Where(t => t is not null).Min() is { } started ? Utc(started) : null,
+            ConditionTime(pod, "Ready"));
     }
+
+    private static DateTimeOffset? ConditionTime(V1Pod pod, string type) =>
+        pod.Status?.Conditions?.FirstOrDefault(c => c.Type == type && c.Status == "True")?.LastTransitionTime is { } at ? Utc(at) : null;
+
+    private static DateTimeOffset Utc(DateTime time) => new(DateTime.SpecifyKind(time, DateTimeKind.Utc));
 
     private static int GpusOf(V1Pod pod) =>
         pod.Spec?.Containers?.Sum(c => Quantity(c.Resources?.Limits, PortalLabels.GpuResource)) ?? 0;

@@ -26,6 +26,7 @@ public static class GatewayExtensions
             provider.GetRequiredService<PodAddressing>(),
             provider.GetRequiredService<IOptions<KubernetesOptions>>(),
             provider.GetRequiredService<IOptions<GatewayOptions>>().Value.ConnectTimeout));
+        services.AddSingleton<ColdStartHold>();
         services.AddSingleton<GatewayHandler>();
         services.AddSingleton<GatewayClient>();
         services.AddSingleton<Portal.Application.Ports.IInferenceGateway, GatewayInferenceGateway>();

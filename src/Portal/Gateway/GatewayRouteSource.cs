@@ -110,12 +110,14 @@ public sealed partial class GatewayRouteSource(
                     continue;
                 }
 
+                // A deployment that wakes from zero serves from its first Ready pod, before reconcile records the new state.
+                var wakes = deployment.DesiredState == DesiredState.Running && deployment.Spec.Autoscaling is { Mode: AutoscalingMode.Keda, MinReplicas: 0 };
                 var serving = deployment.DesiredState == DesiredState.Running
-                    && deployment.ObservedState is ObservedState.Ready or ObservedState.Degraded or ObservedState.Scaling;
+                    && (wakes || deployment.ObservedState is ObservedState.Ready or ObservedState.Degraded or ObservedState.Scaling);
                 var pods = serving ? ReadyPods(deployment, profile, live) : [];
                 routes.Add(new DeploymentRoute(
                     deployment.Name, deployment.Namespace, deployment.Framework, ModelNameOf(deployment, profile),
-                    deployment.ObservedState.ToString(), deployment.CreatedAt, pods, metrics.For(deployment.Name, deployment.Framework)));
+                    deployment.ObservedState.ToString(), deployment.CreatedAt, pods, metrics.For(deployment.Name, deployment.Framework), wakes));
             }
 
             foreach (var gone in _endpoints.Keys.Where(k => !live.Contains(k)).ToList())

@@ -15,7 +15,10 @@ public sealed record PodInfo(
     DateTimeOffset? CreatedAt,
     bool Terminating,
     string? Reason,
-    string? Message)
+    string? Message,
+    DateTimeOffset? ScheduledAt = null,
+    DateTimeOffset? StartedAt = null,
+    DateTimeOffset? ReadyAt = null)
 {
     /// <summary>What a person reads in the status column: the waiting/termination reason when there is one, else the phase.</summary>
     public string Status => Terminating ? "Terminating" : Reason ?? Phase;

@@ -53,6 +53,12 @@ public static class ObservedStateEvaluator
         var crashing = livePods.Any(IsCrashing);
         var unschedulable = livePods.Any(IsUnschedulable);
 
+        if (desired == 0 && livePods.Count == 0 && objects.StatefulSet is not null && !inFlight.Deploy
+            && deployment.AppliedRevision >= deployment.Revision && deployment.Spec.Autoscaling is { Mode: AutoscalingMode.Keda, MinReplicas: 0 })
+        {
+            return new Observation(ObservedState.Idle, 0, restarts, MeaningfulEvent(objects, ObservedState.Idle), drift);
+        }
+
         var observed =
             inFlight.Deploy || deployment.AppliedRevision < deployment.Revision || objects.StatefulSet is null ? ObservedState.Deploying
             : ready >= desired && desired > 0 && modelReady ? ObservedState.Ready
