@@ -1,4 +1,5 @@
 using System.Net;
+using k8s;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
