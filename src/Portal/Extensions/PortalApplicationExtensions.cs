@@ -52,7 +52,9 @@ public static class PortalApplicationExtensions
         app.UseWhen(
             context => !ProgramPaths.Contains(context.Request.Path),
             pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        app.UseMiddleware<SecurityHeaders>();
         app.UseMiddleware<SetupRedirectMiddleware>();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseMiddleware<CurrentUserMiddleware>();
         app.UseAuthorization();
@@ -81,11 +83,13 @@ public static class PortalApplicationExtensions
             new DashboardOptions { Authorization = [], AppPath = "/", DashboardTitle = "Inference Portal · Jobs", DisplayStorageConnectionString = false });
 
         app.MapOpenApi();
-        app.MapScalarApiReference("/api/reference", reference => reference.WithTitle("Inference Portal API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        // No web fonts from Scalar's CDN: the page uses the system fonts, and the CSP allows fonts from this origin only.
+        app.MapScalarApiReference("/api/reference", reference => reference.WithTitle("Inference Portal API").WithOpenApiRoutePattern("/openapi/{documentName}.json").WithDefaultFonts(false));
         app.MapDeploymentApi();
         app.MapApiKeyApi();
         app.MapClusterApi();
         app.MapAccountEndpoints();
+        app.MapOidcSignIn();
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
