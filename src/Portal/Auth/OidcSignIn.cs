@@ -20,7 +20,7 @@ public static partial class OidcSignIn
     public const string StartPath = "/account/login/oidc";
     public const string CallbackPath = "/account/login/oidc/callback";
 
-    public static AuthenticationBuilder AddPortalOidc(this AuthenticationBuilder authentication, OidcOptions oidc, CookieSecurePolicy secure)
+    public static AuthenticationBuilder AddPortalOidc(this AuthenticationBuilder authentication, OidcOptions oidc)
     {
         if (!oidc.IsConfigured)
         {
@@ -50,7 +50,7 @@ public static partial class OidcSignIn
             foreach (var cookie in new[] { options.CorrelationCookie, options.NonceCookie })
             {
                 cookie.SameSite = SameSiteMode.Lax;
-                cookie.SecurePolicy = secure;
+                cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 cookie.HttpOnly = true;
             }
         });

@@ -1,4 +1,7 @@
 using Hangfire;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
+using Portal.Options;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -43,6 +46,15 @@ public static class PortalApplicationExtensions
 
     public static WebApplication UsePortalPipeline(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.TrustForwardedProto)
+        {
+            // Only the scheme: the client address (X-Forwarded-For) is not taken from headers, so the sign-in throttle cannot be dodged.
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedProto };
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            app.UseForwardedHeaders(forwarded);
+        }
+
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
@@ -84,7 +96,7 @@ public static class PortalApplicationExtensions
 
         app.MapOpenApi();
         // No web fonts from Scalar's CDN: the page uses the system fonts, and the CSP allows fonts from this origin only.
-        app.MapScalarApiReference("/api/reference", reference => reference.WithTitle("Inference Portal API").WithOpenApiRoutePattern("/openapi/{documentName}.json").WithDefaultFonts(false));
+        app.MapScalarApiReference("/api/reference", reference => reference.WithTitle("Inference Portal API").WithOpenApiRoutePattern("/openapi/{documentName}.json").DisableDefaultFonts());
         app.MapDeploymentApi();
         app.MapApiKeyApi();
         app.MapClusterApi();

@@ -54,22 +54,23 @@ public static class PortalServiceExtensions
                     ? IdentityConstants.ApplicationScheme
                     : ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
-            .AddPortalOidc(auth.Oidc, auth.SecureCookies)
+            .AddPortalOidc(auth.Oidc)
             .AddIdentityCookies();
         services.ConfigureExternalCookie(cookie =>
         {
             cookie.Cookie.SameSite = SameSiteMode.Lax;
-            cookie.Cookie.SecurePolicy = auth.SecureCookies;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
-        // Antiforgery on every form (UseAntiforgery); its cookie HttpOnly and SameSite=Strict (the defaults), Secure as configured.
-        services.AddAntiforgery(antiforgery => antiforgery.Cookie.SecurePolicy = auth.SecureCookies);
+        // Antiforgery on every form (UseAntiforgery); its cookie HttpOnly and SameSite=Strict (the defaults), Secure on HTTPS.
+        services.AddAntiforgery(antiforgery => antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.AddSignInThrottle();
         services.ConfigureApplicationCookie(cookie =>
         {
-            // HttpOnly (no script reads it), SameSite=Lax (not sent on cross-site posts), Secure on HTTPS or always (Auth:SecureCookies).
+            // HttpOnly (no script reads it), SameSite=Lax (not sent on cross-site posts), Secure on HTTPS requests
+            // (behind a TLS-terminating proxy: with Auth:TrustForwardedProto).
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
-            cookie.Cookie.SecurePolicy = auth.SecureCookies;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             cookie.LoginPath = "/account/login";
             cookie.AccessDeniedPath = "/account/access-denied";
             cookie.Cookie.Name = "portal.auth";

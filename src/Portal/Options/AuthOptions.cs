@@ -15,11 +15,11 @@ public sealed class AuthOptions
     public string? BootstrapApiKey { get; set; }
 
     /// <summary>
-    /// When the sign-in and antiforgery cookies are marked Secure: <c>SameAsRequest</c> (on HTTPS requests; the
-    /// plain-HTTP local demo keeps working) or <c>Always</c> (behind a TLS-terminating proxy, where the portal itself
-    /// sees plain HTTP but browsers only ever use HTTPS).
+    /// Behind a TLS-terminating proxy or ingress: take the scheme from its <c>X-Forwarded-Proto</c> header, so a request
+    /// that reached the proxy over HTTPS counts as HTTPS here and the sign-in and antiforgery cookies are marked Secure.
+    /// Cookies are Secure exactly on HTTPS requests; the plain-HTTP local demo keeps working with them unmarked.
     /// </summary>
-    public Microsoft.AspNetCore.Http.CookieSecurePolicy SecureCookies { get; set; } = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
+    public bool TrustForwardedProto { get; set; }
 
     /// <summary>Sign-in form posts allowed per client address and minute (0: no limit); each account also locks after 10 failures.</summary>
     [Range(0, 10_000)]
