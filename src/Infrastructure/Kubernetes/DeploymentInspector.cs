@@ -66,9 +66,15 @@ public sealed partial class DeploymentInspector(
     }
 
     /// <summary>The last <paramref name="tailLines"/> lines of a pod's engine container.</summary>
-    public async Task<IReadOnlyList<string>> LogTailAsync(string ns, string pod, int tailLines, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> LogTailAsync(string ns, string pod, int tailLines, CancellationToken cancellationToken) =>
+        ReadLogAsync(ns, pod, tailLines, previous: false, cancellationToken);
+
+    public Task<IReadOnlyList<string>> PreviousLogTailAsync(string ns, string pod, int tailLines, CancellationToken cancellationToken) =>
+        ReadLogAsync(ns, pod, tailLines, previous: true, cancellationToken);
+
+    private async Task<IReadOnlyList<string>> ReadLogAsync(string ns, string pod, int tailLines, bool previous, CancellationToken cancellationToken)
     {
-        await using var stream = await Client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, tailLines: tailLines, cancellationToken: cancellationToken);
+        await using var stream = await Client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, tailLines: tailLines, previous: previous, cancellationToken: cancellationToken);
         using var reader = new StreamReader(stream);
         var lines = new List<string>();
         while (await reader.ReadLineAsync(cancellationToken) is { } line)

@@ -1,4 +1,7 @@
 using Hangfire;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
+using Portal.Options;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Portal.Api;
@@ -70,6 +73,15 @@ public static partial class PortalApplicationExtensions
 
     public static WebApplication UsePortalPipeline(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.TrustForwardedProto)
+        {
+            // Only the scheme: the client address (X-Forwarded-For) is not taken from headers, so the sign-in throttle cannot be dodged.
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedProto };
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            app.UseForwardedHeaders(forwarded);
+        }
+
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
@@ -79,7 +91,9 @@ public static partial class PortalApplicationExtensions
         app.UseWhen(
             context => !ProgramPaths.Contains(context.Request.Path),
             pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        app.UseMiddleware<SecurityHeaders>();
         app.UseMiddleware<SetupRedirectMiddleware>();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseMiddleware<CurrentUserMiddleware>();
         app.UseAuthorization();
@@ -108,12 +122,14 @@ public static partial class PortalApplicationExtensions
             new DashboardOptions { Authorization = [], AppPath = "/", DashboardTitle = "Inference Portal · Jobs", DisplayStorageConnectionString = false });
 
         app.MapOpenApi();
-        app.MapScalarApiReference("/api/reference", reference => reference.WithTitle("Inference Portal API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        // No web fonts from Scalar's CDN: the page uses the system fonts, and the CSP allows fonts from this origin only.
+        app.MapScalarApiReference("/api/reference", reference => reference.WithTitle("Inference Portal API").WithOpenApiRoutePattern("/openapi/{documentName}.json").DisableDefaultFonts());
         app.MapDeploymentApi();
         app.MapBenchmarkApi();
         app.MapApiKeyApi();
         app.MapClusterApi();
         app.MapAccountEndpoints();
+        app.MapOidcSignIn();
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

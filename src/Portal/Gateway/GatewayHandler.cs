@@ -284,6 +284,7 @@ public sealed partial class GatewayHandler(
                 request.Body = body.OpenRead();
                 ForwarderError error;
                 pod.Enter();
+                var abort = MidStreamAbort.Install(context);
                 try
                 {
                     error = await forwarder.SendAsync(context, pod.DestinationPrefix, upstream.Invoker, _requestConfig, _transformer);
@@ -291,6 +292,27 @@ public sealed partial class GatewayHandler(
                 finally
                 {
                     pod.Leave();
+                    abort.Uninstall();
+                }
+
+                if (abort.Requested)
+                {
+                    // The engine failed after the answer began. A stream ends with an OpenAI-shaped error event, so the
+                    // client is told instead of left with a cut connection; anything else is cut, as YARP meant to.
+                    if (exchange.Observer.Streaming && error is ForwarderError.ResponseBodyDestination or ForwarderError.ResponseBodyCanceled
+                        && !context.RequestAborted.IsCancellationRequested)
+                    {
+                        var reason = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error.ToString();
+                        LogStreamBroken(deployment.Name, pod.Name, reason);
+                        await GatewayErrors.WriteStreamErrorAsync(context,
+                            $"The model server (deployment {deployment.Name}, pod {pod.Name}) failed while streaming: {reason}", "upstream_error");
+                    }
+                    else
+                    {
+                        abort.AbortNow();
+                    }
+
+                    break;
                 }
 
                 if (error == ForwarderError.None || context.RequestAborted.IsCancellationRequested || context.Response.HasStarted)
@@ -358,6 +380,9 @@ public sealed partial class GatewayHandler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway: pod {Pod} of {Deployment} failed before answering ({Reason}); retrying on {NextPod}")]
     private partial void LogRetrying(string deployment, string pod, string nextPod, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway: pod {Pod} of {Deployment} failed mid-stream ({Reason}); the stream ends with an error event")]
+    private partial void LogStreamBroken(string deployment, string pod, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway: forwarding to pod {Pod} of {Deployment} failed: {Error} {Reason}")]
     private partial void LogUpstreamFailed(string deployment, string pod, ForwarderError error, string? reason);

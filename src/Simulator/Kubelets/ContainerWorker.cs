@@ -128,8 +128,17 @@ internal sealed class ContainerWorker(PodRuntime pod, JsonObject container, ICon
         }
     }
 
-    /// <summary>Ends the running instance with the given exit (a crash or kill fault).</summary>
-    public void Exit(ContainerExit exit) => Current?.Exit(exit);
+    /// <summary>Ends the running instance with the given exit (a crash or kill fault); the task completes once it is gone.</summary>
+    public Task Exit(ContainerExit exit)
+    {
+        if (Current is not { } instance)
+        {
+            return Task.CompletedTask;
+        }
+
+        instance.Exit(exit);
+        return instance.Stopped;
+    }
 
     /// <summary>The running instance prints the crash-loop lines and exits 1, as every later start will.</summary>
     public void CrashNow(IReadOnlyList<string> lines)
@@ -287,8 +296,13 @@ internal sealed class ContainerWorker(PodRuntime pod, JsonObject container, ICon
     {
         if (instance.Engine is { } engine)
         {
-            await engine.DisposeAsync();
+            // A process that died (SIGKILL from a failed probe or a kill, or a crash) serves nothing more: its sockets
+            // are reset at once. Only a stop (the pod deleted, SIGTERM) lets open requests drain.
+            var died = instance.Exited is { IsCompletedSuccessfully: true, Result.ExitCode: not 0 };
+            await engine.StopAsync(killed: died);
         }
+
+        instance.MarkStopped();
 
         instance.Log.CloseFollowers();
     }

@@ -121,7 +121,7 @@ public sealed class ApiInputAndAccessTests(ApiInputAndAccessTests.Fixture env) :
         public async Task<CreatedApiKey> KeyForAsync(string email, string role)
         {
             await using var scope = Cluster.Portal.Services.CreateAsyncScope();
-            var users = scope.ServiceProvider.GetRequiredService<UserAdministration>();
+            var users = scope.AsAdmin().ServiceProvider.GetRequiredService<UserAdministration>();
             await users.CreateAsync(email, "Some-pass-1", role);
             var user = (await users.ListAsync(CancellationToken.None)).Single(u => u.Email == email);
             return await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync(user.Id, "test", CancellationToken.None);

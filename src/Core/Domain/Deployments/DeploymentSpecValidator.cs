@@ -63,9 +63,9 @@ public static partial class DeploymentSpecValidator
         }
 
         if (spec.ServedModelName is { } served && profile is not null && profile.Supports(EngineOption.ServedModelName)
-            && (served.Length is 0 or > 256 || served.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+            && !ServedModelNames.IsValid(served))
         {
-            errors.Add("servedModelName", "Served model name must be 1–256 characters without spaces or control characters.");
+            errors.Add("servedModelName", ServedModelNames.Rule);
         }
 
         if (spec.ContextLength is < MinContextLength or > MaxContextLength)
@@ -459,21 +459,21 @@ public static partial class DeploymentSpecValidator
     private static bool IsDnsSubdomain(string value) =>
         value.Length <= 253 && value.Split('.').All(part => Dns1123Label().IsMatch(part));
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\z")]
     private static partial Regex Dns1123Label();
 
     // k8s.io/apimachinery/pkg/api/resource: <signedNumber><suffix>, here without a sign (must be positive).
-    [GeneratedRegex(@"^(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[mkMGTPE]|[eE][+-]?\d+)?$")]
+    [GeneratedRegex(@"^(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[mkMGTPE]|[eE][+-]?\d+)?\z")]
     private static partial Regex QuantityGrammar();
 
-    [GeneratedRegex("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")]
+    [GeneratedRegex("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\\z")]
     private static partial Regex LabelValue();
 
     // Kubernetes' IsEnvVarName before 1.34 relaxed it: the portable rule.
-    [GeneratedRegex("^[-._a-zA-Z][-._a-zA-Z0-9]*$")]
+    [GeneratedRegex("^[-._a-zA-Z][-._a-zA-Z0-9]*\\z")]
     private static partial Regex EnvVarName();
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\\z")]
     private static partial Regex ImageTag();
 
     private sealed class Errors
