@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Portal.Application.Ports;
 using Portal.Application.Reconcile;
 using Portal.Domain.Deployments;
 using Portal.Domain.Manifests;

@@ -1,9 +1,8 @@
 using Hangfire;
-using Microsoft.AspNetCore.HttpOverrides;
-using Microsoft.Extensions.Options;
-using Portal.Options;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Portal.Api;
 using Portal.Auth;
 using Portal.Components;
@@ -11,7 +10,6 @@ using Portal.Health;
 using Portal.Infrastructure.Persistence;
 using Portal.Jobs;
 using Portal.Options;
-using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
 namespace Portal.Extensions;

@@ -130,9 +130,9 @@ public sealed partial class GatewayHandler(
         var pod = pinned is not null ? pinned.PickPod(exclude: null) : modelRoute!.PickPod(exclude: null, out deployment);
         if (pod is null && (pinned is { WakesFromZero: true } ? pinned : modelRoute?.Deployments.FirstOrDefault(d => d.WakesFromZero)) is { } sleeping)
         {
-            if (!limiter.TryAcquire(partition, out var wait))
+            if (await AcquireRateAsync(context, partition) is { Allowed: false } held)
             {
-                await limiter.RejectAsync(context, wait);
+                await limiter.RejectAsync(context, held.RetryAfter);
                 sleeping.Metrics.CountRequest(StatusCodes.Status429TooManyRequests);
                 return;
             }
@@ -151,9 +151,7 @@ public sealed partial class GatewayHandler(
             return;
         }
 
-        var decision = context.Features.Get<InProcessCaller>() is { ExemptFromRateLimit: true }
-            ? RateDecision.Allow
-            : await limiter.AcquireAsync(partition, context.RequestAborted);
+        var decision = await AcquireRateAsync(context, partition);
         if (!decision.Allowed)
         {
             await limiter.RejectAsync(context, decision.RetryAfter);
@@ -168,6 +166,12 @@ public sealed partial class GatewayHandler(
     /// A request for a deployment scaled to zero: take a place in its queue (429 when full), ask for the wake, show
     /// streaming callers the wait, and forward once a pod is Ready (503 when <see cref="GatewayOptions.ColdStartWait"/> passes first).
     /// </summary>
+    /// <summary>The per-key limit; the portal's own benchmark runs (in-process callers) are exempt.</summary>
+    private ValueTask<RateDecision> AcquireRateAsync(HttpContext context, string partition) =>
+        context.Features.Get<InProcessCaller>() is { ExemptFromRateLimit: true }
+            ? ValueTask.FromResult(RateDecision.Allow)
+            : limiter.AcquireAsync(partition, context.RequestAborted);
+
     private async Task HoldAsync(HttpContext context, GatewayOperation operation, GatewayRequestBody body, DeploymentRoute sleeping, bool pinned, long started)
     {
         if (!holds.TryEnter(sleeping.Name))

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Portal.TestSupport;
 
 namespace Portal.Reliability.Support;
 
@@ -27,7 +28,7 @@ public sealed class OidcProvider : IAsyncDisposable
 
     public Uri Issuer { get; }
 
-    public static string Folder => Path.Combine(Repository.Root, "tests", "Reliability", "oidc");
+    public static string Folder => Path.Combine(PortalProcess.RepositoryRoot, "tests", "Reliability", "oidc");
 
     /// <summary>Picks the provider's port, so the portal can be configured with <see cref="Issuer"/> before either starts.</summary>
     public static OidcProvider Prepare()
