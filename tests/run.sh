@@ -32,6 +32,11 @@ if ! dotnet build Portal.sln -c Debug -nologo -clp:ErrorsOnly; then
   exit 1
 fi
 
+# --- Node packages a test runs (the OpenID provider the single sign-on test signs in against) ---
+if [ ! -d tests/Reliability/oidc/node_modules/oidc-provider ]; then
+  (cd tests/Reliability/oidc && npm ci --no-audit --no-fund --loglevel=error) || echo "warning: npm ci in tests/Reliability/oidc failed; the single sign-on test will fail"
+fi
+
 # --- run each test project's executable, one after another (2 cores) ---
 projects=()
 if [ $# -gt 0 ]; then
