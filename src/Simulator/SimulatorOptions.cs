@@ -53,6 +53,13 @@ public sealed record SimulatorOptions
     /// </summary>
     public TimeSpan ProbeSecond { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The shortest real time a probe may take before it times out (zero: exactly timeoutSeconds × <see cref="ProbeSecond"/>).
+    /// With probe seconds of a few milliseconds, a busy test machine can stall an engine for longer than a whole
+    /// shortened timeout, failing probes no real kubelet would fail; tests that do not study timeouts set a floor.
+    /// </summary>
+    public TimeSpan ProbeTimeoutFloor { get; init; }
+
     /// <summary>The kubelet's first crash-loop back-off (its backOffPeriod, 10 s); it doubles on every crash.</summary>
     public TimeSpan CrashLoopBackOffBase { get; init; } = TimeSpan.FromSeconds(10);
 

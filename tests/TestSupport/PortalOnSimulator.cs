@@ -39,7 +39,9 @@ public sealed class PortalOnSimulator : IAsyncDisposable
         InterTokenLatency = TimeSpan.FromMilliseconds(5),
         // Probes run as the pod spec says, with a simulated second of 50 ms: a 10 s probe period takes 0.5 s.
         ProbeSecond = TimeSpan.FromMilliseconds(50),
-        // SGLang's health check takes one poll; a 5 s probe timeout is 250 ms here.
+        // A 5 s probe timeout would be 250 ms, shorter than a stall of a busy 2-core machine: at least 1 s of real time.
+        ProbeTimeoutFloor = TimeSpan.FromSeconds(1),
+        // SGLang's health check takes one poll.
         SglangHealthPollInterval = TimeSpan.FromMilliseconds(20),
     };
 

@@ -217,6 +217,12 @@ internal sealed class ContainerWorker(PodRuntime pod, JsonObject container, ICon
         }
     }
 
+    private TimeSpan ProbeTimeout(ProbeSpec spec)
+    {
+        var timeout = host.Options.ProbeSecond * spec.TimeoutSeconds;
+        return timeout < host.Options.ProbeTimeoutFloor ? host.Options.ProbeTimeoutFloor : timeout;
+    }
+
     /// <summary>One probe worker (pkg/kubelet/prober/worker.go): first run at once, then every periodSeconds.</summary>
     private async Task ProbeLoopAsync(ContainerInstance instance, ProbeSpec spec, CancellationToken ct)
     {
@@ -238,7 +244,7 @@ internal sealed class ContainerWorker(PodRuntime pod, JsonObject container, ICon
 
                 if (!gated)
                 {
-                    var result = await host.Prober.ProbeAsync(pod.Address, container, spec, second * spec.TimeoutSeconds, instance.Engine, ct);
+                    var result = await host.Prober.ProbeAsync(pod.Address, container, spec, ProbeTimeout(spec), instance.Engine, ct);
                     if (instance.Exited.IsCompleted || ct.IsCancellationRequested)
                     {
                         return;

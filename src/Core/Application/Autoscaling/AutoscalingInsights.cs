@@ -80,7 +80,7 @@ public sealed class AutoscalingInsights(IPrometheus prometheus, IDeploymentStore
             double? value = known?.FirstOrDefault(k => k.At == e.LastSeen && k.Message == e.Message)?.Value;
             if (value is null && query is not null && e.LastSeen is { } at)
             {
-                var result = await prometheus.QueryAsync(query, at, cancellationToken);
+                var result = await prometheus.QueryAsync(query, DecidedBy(at), cancellationToken);
                 value = result.IsSuccess && result.Value.Count > 0 && double.IsFinite(result.Value[0].Value) ? result.Value[0].Value : null;
             }
 
@@ -89,6 +89,14 @@ public sealed class AutoscalingInsights(IPrometheus prometheus, IDeploymentStore
 
         return decisions;
     }
+
+    /// <summary>
+    /// When the signal the decision acted on was last read: the HPA records core/v1 events, whose lastTimestamp is in
+    /// whole seconds (metav1.Time), so the decision happened within the second it names — read the signal at that
+    /// second's end, or a ramp that began within it reads as the value before. KEDA's events.k8s.io times are exact.
+    /// </summary>
+    private static DateTimeOffset DecidedBy(DateTimeOffset at) =>
+        at.Ticks % TimeSpan.TicksPerSecond == 0 ? at + TimeSpan.FromSeconds(1) - TimeSpan.FromMilliseconds(1) : at;
 
     public Task<ColdStart?> LastColdStartAsync(string name, CancellationToken cancellationToken) => waker.LastColdStartAsync(name, cancellationToken);
 
