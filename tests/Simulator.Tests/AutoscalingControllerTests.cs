@@ -33,7 +33,7 @@ public sealed class AutoscalingControllerTests
             PrometheusUrl = prometheus.Url,
             HpaSyncPeriod = TimeSpan.FromSeconds(1),
         });
-        await EngineTests.DeployAsync(cluster, TestCluster.StatefulSet("qwen", 1, args: ["--max-num-seqs", "1"]), TestCluster.Service("qwen"));
+        await EngineTests.DeployAsync(cluster, TestCluster.StatefulSet("qwen", 1, args: ["Qwen/Qwen2.5-0.5B-Instruct", "--port", "8000", "--max-num-seqs", "1"]), TestCluster.Service("qwen"));
         using var kube = cluster.Client();
         await kube.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(new V2HorizontalPodAutoscaler
         {
