@@ -56,8 +56,14 @@ public static partial class OidcSignIn
         });
     }
 
-    public static IEndpointRouteBuilder MapOidcSignIn(this IEndpointRouteBuilder endpoints)
+    /// <summary>The sign-in and callback routes, only when a provider is configured (else there is nothing to challenge).</summary>
+    public static IEndpointRouteBuilder MapOidcSignIn(this IEndpointRouteBuilder endpoints, OidcOptions oidc)
     {
+        if (!oidc.IsConfigured)
+        {
+            return endpoints;
+        }
+
         endpoints.MapGet(StartPath, (string? returnUrl, SignInManager<PortalUser> signIn) =>
             {
                 var properties = signIn.ConfigureExternalAuthenticationProperties(Scheme, $"{CallbackPath}?returnUrl={Uri.EscapeDataString(LocalOnly(returnUrl))}");

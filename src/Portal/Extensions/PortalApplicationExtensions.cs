@@ -127,7 +127,7 @@ public static partial class PortalApplicationExtensions
         app.MapApiKeyApi();
         app.MapClusterApi();
         app.MapAccountEndpoints();
-        app.MapOidcSignIn();
+        app.MapOidcSignIn(app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Oidc);
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
