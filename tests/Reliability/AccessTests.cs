@@ -29,6 +29,7 @@ public sealed class AccessTests
     {
         ["POST /api/v1/keys"] = "everyone creates their own API keys",
         ["DELETE /api/v1/keys/{id:guid}"] = "everyone revokes their own keys (someone else's: 404)",
+        ["POST /api/v1/benchmarks/recommendation"] = "a recommendation computed from stored runs: it reads, changes nothing (Viewers read benchmarks)",
         ["POST /account/logout"] = "signing out",
     };
 
