@@ -131,7 +131,7 @@ public sealed class TwoReplicaTests(TwoReplicasFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task A_key_revoked_on_one_replica_stops_working_on_the_other_within_two_seconds()
+    public async Task A_key_revoked_on_one_replica_stops_working_on_the_other_within_a_second()
     {
         using var adminOnA = Pair.A.ApiClient();
         using var created = await adminOnA.PostAsJsonAsync("/api/v1/keys", new { name = "short-lived" }, Ct);
@@ -153,8 +153,10 @@ public sealed class TwoReplicaTests(TwoReplicasFixture fixture) : IClassFixture<
 
             await Task.Delay(50, Ct);
         }
-        while (DateTime.UtcNow - revokedAt < TimeSpan.FromSeconds(2));
+        while (DateTime.UtcNow - revokedAt < TimeSpan.FromSeconds(1));
 
+        var took = DateTime.UtcNow - revokedAt;
+        Console.WriteLine($"RELIABILITY | access: revoked key on PostgreSQL | a key revoked on replica A: 401 on replica B after {took.TotalMilliseconds:0} ms (bound 1000 ms)");
         Assert.Equal(HttpStatusCode.Unauthorized, status);
     }
 
