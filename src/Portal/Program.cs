@@ -11,6 +11,7 @@ builder.Services.AddPortalApplication(builder.Configuration);
 builder.Services.AddPortalPersistence(builder.Configuration);
 builder.Services.AddPortalKubernetes(builder.Configuration);
 builder.Services.AddPortalJobs(builder.Configuration);
+builder.Services.AddPortalScaleOut(builder.Configuration);
 builder.Services.AddPortalIdentity(builder.Configuration);
 builder.Services.AddPortalUi();
 builder.Services.AddDeploymentUi();
@@ -22,9 +23,4 @@ builder.Services.AddPortalDashboard(builder.Configuration);
 
 var app = builder.Build();
 
-await app.InitializePortalAsync();
-app.UsePortalPipeline();
-app.MapPortalEndpoints();
-app.MapGateway();
-
-app.Run();
+return await app.RunPortalAsync();

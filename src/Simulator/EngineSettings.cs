@@ -63,6 +63,18 @@ public sealed class EngineSettings
         set => Interlocked.Exchange(ref _healthPollTicks, Math.Max(TimeSpan.FromMilliseconds(1).Ticks, value.Ticks));
     }
 
+    private string? _fixedReply;
+
+    /// <summary>
+    /// When set, every engine answers every prompt with exactly this text (streamed word by word) instead of its
+    /// generated words: for tests of how clients show a given answer, such as hostile Markdown or HTML.
+    /// </summary>
+    public string? FixedReply
+    {
+        get => Volatile.Read(ref _fixedReply);
+        set => Volatile.Write(ref _fixedReply, value);
+    }
+
     /// <summary>Faults of the engines themselves, switched through <see cref="SimulatorFaults"/>.</summary>
     internal EngineFaults Faults { get; } = new();
 }

@@ -21,11 +21,13 @@ var probeSecond = Duration("--probe-second", "how long one second of a probe's p
 var backOff = Duration("--crashloop-backoff", "the kubelet's first crash-loop back-off (doubles up to 30x)", defaults.CrashLoopBackOffBase);
 var errorRate = new Option<double>("--fault-error-rate") { Description = "fraction (0..1) of API requests answered with 500", DefaultValueFactory = _ => 0 };
 var latency = Duration("--fault-latency", "delay added to every API request", TimeSpan.Zero);
+var prometheusUrl = new Option<Uri?>("--prometheus-url") { Description = "the Prometheus the simulated prometheus-adapter and KEDA query (none: HPAs and ScaledObjects report their metrics missing)" };
+var hpaSync = Duration("--hpa-sync-period", "the HPA controller's sync period (--horizontal-pod-autoscaler-sync-period)", defaults.HpaSyncPeriod);
 var verbose = new Option<bool>("--verbose") { Description = "log the simulator's own warnings and errors to the console" };
 
 var root = new RootCommand("A simulated GPU cluster: Kubernetes API, engine pods (vLLM, SGLang, Ollama) and GPU metrics.")
 {
-    listen, kubeconfig, prometheusSd, nodes, gpusPerNode, gpuModel, gpuMemory, loadTime, ttft, itl, maxBatch, pullTime, probeSecond, backOff, errorRate, latency, verbose,
+    listen, kubeconfig, prometheusSd, nodes, gpusPerNode, gpuModel, gpuMemory, loadTime, ttft, itl, maxBatch, pullTime, probeSecond, backOff, errorRate, latency, prometheusUrl, hpaSync, verbose,
 };
 root.SetAction(async (result, ct) =>
 {
@@ -48,6 +50,8 @@ root.SetAction(async (result, ct) =>
         CrashLoopBackOffMax = result.GetValue(backOff) * 30,
         ApiErrorRate = result.GetValue(errorRate),
         ApiAddedLatency = result.GetValue(latency),
+        PrometheusUrl = result.GetValue(prometheusUrl),
+        HpaSyncPeriod = result.GetValue(hpaSync),
     };
     using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(result.GetValue(verbose) ? LogLevel.Warning : LogLevel.Error));
     await using var cluster = await SimulatedCluster.StartAsync(options, loggerFactory, ct);

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Portal.Simulator.Api;
+using Portal.Simulator.Autoscaling;
 using Portal.Simulator.Controllers;
 using Portal.Simulator.Kubelets;
 using Portal.Simulator.Gpu;
@@ -22,12 +23,18 @@ public sealed class SimulatedCluster : IAsyncDisposable
     private readonly List<DcgmExporter> _exporters;
     private readonly FileSdWriter _fileSd;
     private readonly List<string> _temporaryFiles;
+    private readonly HorizontalPodAutoscalerController _hpa;
+    private readonly KedaOperator _keda;
+    private readonly PrometheusQueries _prometheus;
 
     private SimulatedCluster(
         SimulatorOptions options, ApiServer apiServer, ControllerManager controllers, Kubelet kubelet, List<DcgmExporter> exporters,
         FileSdWriter fileSd, ResourceApi api, LoopbackRange addresses, SimulatorFaults faults, EngineSettings engines, ApiCallCounter calls,
-        string kubeconfigPath, List<string> temporaryFiles)
+        string kubeconfigPath, List<string> temporaryFiles, HorizontalPodAutoscalerController hpa, KedaOperator keda, PrometheusQueries prometheus)
     {
+        _hpa = hpa;
+        _keda = keda;
+        _prometheus = prometheus;
         Options = options;
         _apiServer = apiServer;
         _controllers = controllers;
@@ -102,9 +109,18 @@ public sealed class SimulatedCluster : IAsyncDisposable
             new VolumeBinder(store, events), new GarbageCollector(api), new EndpointsController(api), loggerFactory.CreateLogger<ControllerManager>());
         var faults = new SimulatorFaults(kubelet.KillAsync, kubelet.CrashLoop, crashLoops.Clear, options.ApiErrorRate, options.ApiAddedLatency, engines);
         var calls = new ApiCallCounter();
-        var apiServer = new ApiServer(ParseEndpoint(options.Listen), api, kubelet, faults, calls, time, loggerFactory);
+        var prometheus = new PrometheusQueries(options.PrometheusUrl, TimeSpan.FromSeconds(5));
+        var adapter = new MetricsAdapter(prometheus);
+        var keda = new KedaOperator(api, events, time, loggerFactory.CreateLogger<KedaOperator>());
+        adapter.Register(keda);
+        var hpa = new HorizontalPodAutoscalerController(api, adapter, events,
+            new AutoscalingOptions(options.HpaSyncPeriod, options.HpaTolerance, options.HpaDownscaleStabilization), time,
+            loggerFactory.CreateLogger<HorizontalPodAutoscalerController>());
+        var apiServer = new ApiServer(ParseEndpoint(options.Listen), api, kubelet, faults, calls, time, loggerFactory, adapter);
         await apiServer.StartAsync(ct);
         controllers.Start();
+        hpa.Start();
+        keda.Start();
 
         var temporary = new List<string>();
         var kubeconfig = options.KubeconfigPath ?? Temporary(temporary, "kubeconfig");
@@ -112,12 +128,15 @@ public sealed class SimulatedCluster : IAsyncDisposable
         var sdPath = options.PrometheusSdPath ?? Temporary(temporary, "targets.json");
         var fileSd = new FileSdWriter(sdPath, kubelet, exporters, time);
         fileSd.Start();
-        return new SimulatedCluster(options, apiServer, controllers, kubelet, exporters, fileSd, api, addresses, faults, engines, calls, kubeconfig, temporary);
+        return new SimulatedCluster(options, apiServer, controllers, kubelet, exporters, fileSd, api, addresses, faults, engines, calls, kubeconfig, temporary, hpa, keda, prometheus);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _fileSd.DisposeAsync();
+        await _keda.DisposeAsync();
+        await _hpa.DisposeAsync();
+        _prometheus.Dispose();
         await _apiServer.DisposeAsync();
         await _controllers.DisposeAsync();
         await _kubelet.DisposeAsync();

@@ -9,6 +9,8 @@ public sealed class SimulatorFaults
     private double _errorRate;
     private long _addedLatencyTicks;
     private int _conflictsLeft;
+    private long _errorsInjected;
+    private long _conflictsInjected;
 
     private readonly EngineFaults _engines;
 
@@ -37,6 +39,12 @@ public sealed class SimulatorFaults
         get => TimeSpan.FromTicks(Interlocked.Read(ref _addedLatencyTicks));
         set => Interlocked.Exchange(ref _addedLatencyTicks, value.Ticks);
     }
+
+    /// <summary>500s answered because of <see cref="ErrorRate"/> since the cluster started.</summary>
+    public long ErrorsInjected => Interlocked.Read(ref _errorsInjected);
+
+    /// <summary>409s answered because of <see cref="ConflictNext"/> since the cluster started.</summary>
+    public long ConflictsInjected => Interlocked.Read(ref _conflictsInjected);
 
     /// <summary>The next <paramref name="count"/> updates and patches fail with 409 Conflict.</summary>
     public void ConflictNext(int count) => Interlocked.Exchange(ref _conflictsLeft, count);
@@ -93,10 +101,20 @@ public sealed class SimulatorFaults
 
             if (Interlocked.CompareExchange(ref _conflictsLeft, left - 1, left) == left)
             {
+                Interlocked.Increment(ref _conflictsInjected);
                 return true;
             }
         }
     }
 
-    internal bool RollError() => ErrorRate > 0 && Random.Shared.NextDouble() < ErrorRate;
+    internal bool RollError()
+    {
+        if (ErrorRate > 0 && Random.Shared.NextDouble() < ErrorRate)
+        {
+            Interlocked.Increment(ref _errorsInjected);
+            return true;
+        }
+
+        return false;
+    }
 }

@@ -53,6 +53,13 @@ public sealed record SimulatorOptions
     /// </summary>
     public TimeSpan ProbeSecond { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The shortest real time a probe may take before it times out (zero: exactly timeoutSeconds × <see cref="ProbeSecond"/>).
+    /// With probe seconds of a few milliseconds, a busy test machine can stall an engine for longer than a whole
+    /// shortened timeout, failing probes no real kubelet would fail; tests that do not study timeouts set a floor.
+    /// </summary>
+    public TimeSpan ProbeTimeoutFloor { get; init; }
+
     /// <summary>The kubelet's first crash-loop back-off (its backOffPeriod, 10 s); it doubles on every crash.</summary>
     public TimeSpan CrashLoopBackOffBase { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -61,6 +68,21 @@ public sealed record SimulatorOptions
 
     /// <summary>The name the scheduler's events report as their reporting instance's host (default-scheduler-HOST).</summary>
     public string ControlPlaneHost { get; init; } = "control-plane";
+
+    /// <summary>
+    /// The Prometheus the simulated prometheus-adapter and KEDA query (base URL of its HTTP API); without one, HPAs
+    /// on Pods or External metrics report FailedGetPodsMetric/FailedGetExternalMetric and ScaledObjects a TriggerError.
+    /// </summary>
+    public Uri? PrometheusUrl { get; init; }
+
+    /// <summary>kube-controller-manager's --horizontal-pod-autoscaler-sync-period (15 s); tests shorten it.</summary>
+    public TimeSpan HpaSyncPeriod { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>--horizontal-pod-autoscaler-tolerance (0.1): no rescale while the ratio is within it.</summary>
+    public double HpaTolerance { get; init; } = 0.1;
+
+    /// <summary>--horizontal-pod-autoscaler-downscale-stabilization (5 minutes), for HPAs without a scale-down window of their own.</summary>
+    public TimeSpan HpaDownscaleStabilization { get; init; } = TimeSpan.FromMinutes(5);
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

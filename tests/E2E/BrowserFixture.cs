@@ -40,12 +40,12 @@ public sealed class BrowserFixture : IAsyncLifetime
         await warm.CloseAsync();
     }
 
-    public async Task<IPage> NewPageAsync(Uri baseAddress)
+    public async Task<IPage> NewPageAsync(Uri baseAddress, int width = 1440, int height = 900)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = baseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
+            ViewportSize = new ViewportSize { Width = width, Height = height },
         });
         context.SetDefaultTimeout(15_000);
         return await context.NewPageAsync();

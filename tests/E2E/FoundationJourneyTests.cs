@@ -72,7 +72,7 @@ public sealed class FoundationJourneyTests(BrowserFixture browser) : IClassFixtu
     {
         await using (var scope = _portal.Services.CreateAsyncScope())
         {
-            var result = await scope.ServiceProvider.GetRequiredService<UserAdministration>()
+            var result = await scope.AsAdmin().ServiceProvider.GetRequiredService<UserAdministration>()
                 .CreateAsync("viewer@portal.test", "Viewer-pass-1", PortalRoles.Viewer);
             Assert.True(result.Succeeded);
         }

@@ -59,6 +59,10 @@ internal static class TestCluster
             {
                 // Not created yet (a controller makes it soon): keep polling.
             }
+            catch (HttpRequestException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound && DateTime.UtcNow <= deadline)
+            {
+                // A raw read (a metrics API answers 404 until Prometheus has the series): keep polling.
+            }
 
             if (DateTime.UtcNow > deadline)
             {

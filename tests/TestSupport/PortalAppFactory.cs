@@ -17,9 +17,12 @@ public sealed class PortalAppFactory : WebApplicationFactory<Program>
     public const string AdminPassword = "Admin-pass-1";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IWebHostBuilder>? _configure;
 
-    public PortalAppFactory(string databasePath, bool withBootstrapAdmin = true, IDictionary<string, string?>? settings = null)
+    /// <param name="configure">Extra host configuration, e.g. a logging provider that captures what the portal logs.</param>
+    public PortalAppFactory(string databasePath, bool withBootstrapAdmin = true, IDictionary<string, string?>? settings = null, Action<IWebHostBuilder>? configure = null)
     {
+        _configure = configure;
         DatabasePath = databasePath;
         _settings = new Dictionary<string, string?>
         {
@@ -79,5 +82,7 @@ public sealed class PortalAppFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+
+        _configure?.Invoke(builder);
     }
 }

@@ -39,7 +39,9 @@ public sealed class PortalOnSimulator : IAsyncDisposable
         InterTokenLatency = TimeSpan.FromMilliseconds(5),
         // Probes run as the pod spec says, with a simulated second of 50 ms: a 10 s probe period takes 0.5 s.
         ProbeSecond = TimeSpan.FromMilliseconds(50),
-        // SGLang's health check takes one poll; a 5 s probe timeout is 250 ms here.
+        // A 5 s probe timeout would be 250 ms, shorter than a stall of a busy 2-core machine: at least 1 s of real time.
+        ProbeTimeoutFloor = TimeSpan.FromSeconds(1),
+        // SGLang's health check takes one poll.
         SglangHealthPollInterval = TimeSpan.FromMilliseconds(20),
     };
 
@@ -47,10 +49,11 @@ public sealed class PortalOnSimulator : IAsyncDisposable
         SimulatorOptions? simulator = null,
         IDictionary<string, string?>? settings = null,
         string? databasePath = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        Action<Microsoft.AspNetCore.Hosting.IWebHostBuilder>? configure = null)
     {
         var cluster = await SimulatedCluster.StartAsync(simulator ?? FastSimulator, cancellationToken);
-        return Start(cluster, ownsCluster: true, settings, databasePath);
+        return Start(cluster, ownsCluster: true, settings, databasePath, configure);
     }
 
     /// <summary>A portal on a simulator the caller owns (it outlives this portal): for restart tests.</summary>
@@ -58,28 +61,33 @@ public sealed class PortalOnSimulator : IAsyncDisposable
         SimulatedCluster cluster,
         IDictionary<string, string?>? settings = null,
         string? databasePath = null,
-        CancellationToken cancellationToken = default) =>
-        Task.FromResult(Start(cluster, ownsCluster: false, settings, databasePath));
+        CancellationToken cancellationToken = default,
+        Action<Microsoft.AspNetCore.Hosting.IWebHostBuilder>? configure = null) =>
+        Task.FromResult(Start(cluster, ownsCluster: false, settings, databasePath, configure));
 
-    private static PortalOnSimulator Start(SimulatedCluster cluster, bool ownsCluster, IDictionary<string, string?>? settings, string? databasePath)
+    /// <summary>The settings a portal needs to run on <paramref name="cluster"/> (kubeconfig, namespaces, the Admin key, short retries).</summary>
+    public static Dictionary<string, string?> SettingsFor(SimulatedCluster cluster) => new()
     {
-        var all = new Dictionary<string, string?>
-        {
-            ["Kubernetes:Kubeconfig"] = cluster.KubeconfigPath,
-            ["Kubernetes:Namespaces:0"] = "default",
-            ["Kubernetes:Namespaces:1"] = "models",
-            ["Kubernetes:CreateNamespaces"] = "true",
-            ["Auth:BootstrapApiKey"] = AdminApiKey,
-            ["Jobs:RetryBaseDelay"] = "00:00:00.050",
-            ["Jobs:RetryMaxDelay"] = "00:00:00.500",
-            ["Reconcile:LostJobGrace"] = "00:00:01",
-        };
+        ["Kubernetes:Kubeconfig"] = cluster.KubeconfigPath,
+        ["Kubernetes:Namespaces:0"] = "default",
+        ["Kubernetes:Namespaces:1"] = "models",
+        ["Kubernetes:CreateNamespaces"] = "true",
+        ["Auth:BootstrapApiKey"] = AdminApiKey,
+        ["Jobs:RetryBaseDelay"] = "00:00:00.050",
+        ["Jobs:RetryMaxDelay"] = "00:00:00.500",
+        ["Reconcile:LostJobGrace"] = "00:00:01",
+    };
+
+    private static PortalOnSimulator Start(
+        SimulatedCluster cluster, bool ownsCluster, IDictionary<string, string?>? settings, string? databasePath, Action<Microsoft.AspNetCore.Hosting.IWebHostBuilder>? configure)
+    {
+        var all = SettingsFor(cluster);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             all[key] = value;
         }
 
-        var portal = new PortalAppFactory(databasePath ?? PortalAppFactory.NewDatabasePath(), settings: all).Start();
+        var portal = new PortalAppFactory(databasePath ?? PortalAppFactory.NewDatabasePath(), settings: all, configure: configure).Start();
         return new PortalOnSimulator(cluster, portal, ownsCluster);
     }
 

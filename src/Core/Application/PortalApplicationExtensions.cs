@@ -30,6 +30,8 @@ public static class PortalApplicationExtensions
         services.AddSingleton<DeploymentMetrics>();
         services.AddSingleton<DeploymentQueries>();
         services.AddSingleton<DeploymentInsights>();
+        services.AddSingleton<Autoscaling.ModelWaker>();
+        services.AddSingleton<Autoscaling.AutoscalingInsights>();
         services.AddScoped<DeploymentCommands>();
         services.AddTransient<DeploymentExecutor>();
         services.AddTransient<ReconcileRunner>();

@@ -65,6 +65,14 @@ public sealed class ClusterWriter(ClusterConnection connection, IOptions<Kuberne
         }
     }
 
+    public async Task SetForceActivationAsync(string ns, string name, bool active, CancellationToken cancellationToken)
+    {
+        var annotations = new Dictionary<string, string?> { ["autoscaling.keda.sh/force-activation"] = active ? "true" : null };
+        var patch = new V1Patch(new { metadata = new { annotations } }, V1Patch.PatchType.MergePatch);
+        await Client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            patch, KedaScaledObject.KubeGroup, KedaScaledObject.KubeApiVersion, ns, KedaScaledObject.KubePluralName, name, cancellationToken: cancellationToken);
+    }
+
     public Task ScaleAsync(string ns, string name, int replicas, CancellationToken cancellationToken) =>
         Client.AppsV1.PatchNamespacedStatefulSetScaleAsync(
             new V1Patch(new { spec = new { replicas } }, V1Patch.PatchType.MergePatch), name, ns,

@@ -49,7 +49,8 @@ public sealed partial class DeploymentInspector(
             {
                 "Pod" => podName.IsMatch(objectName),
                 "PersistentVolumeClaim" => claimName.IsMatch(objectName),
-                "StatefulSet" or "Service" or "HorizontalPodAutoscaler" or "ScaledObject" => objectName == name,
+                "StatefulSet" or "Service" or "ScaledObject" => objectName == name,
+                "HorizontalPodAutoscaler" => objectName == name || objectName == "keda-hpa-" + name, // KEDA's HPA for the ScaledObject
                 _ => false,
             })
             .Select(e => new EventInfo(
@@ -65,9 +66,15 @@ public sealed partial class DeploymentInspector(
     }
 
     /// <summary>The last <paramref name="tailLines"/> lines of a pod's engine container.</summary>
-    public async Task<IReadOnlyList<string>> LogTailAsync(string ns, string pod, int tailLines, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> LogTailAsync(string ns, string pod, int tailLines, CancellationToken cancellationToken) =>
+        ReadLogAsync(ns, pod, tailLines, previous: false, cancellationToken);
+
+    public Task<IReadOnlyList<string>> PreviousLogTailAsync(string ns, string pod, int tailLines, CancellationToken cancellationToken) =>
+        ReadLogAsync(ns, pod, tailLines, previous: true, cancellationToken);
+
+    private async Task<IReadOnlyList<string>> ReadLogAsync(string ns, string pod, int tailLines, bool previous, CancellationToken cancellationToken)
     {
-        await using var stream = await Client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, tailLines: tailLines, cancellationToken: cancellationToken);
+        await using var stream = await Client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, tailLines: tailLines, previous: previous, cancellationToken: cancellationToken);
         using var reader = new StreamReader(stream);
         var lines = new List<string>();
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
@@ -180,8 +187,16 @@ public sealed partial class DeploymentInspector(
             pod.Metadata.CreationTimestamp is { } created ? new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)) : null,
             pod.Metadata.DeletionTimestamp is not null,
             reason,
-            message);
+            message,
+            ConditionTime(pod, "PodScheduled"),
+            status?.ContainerStatuses?.Select(c => c.State?.Running?.StartedAt).Where(t => t is not null).Min() is { } started ? Utc(started) : null,
+            ConditionTime(pod, "Ready"));
     }
+
+    private static DateTimeOffset? ConditionTime(V1Pod pod, string type) =>
+        pod.Status?.Conditions?.FirstOrDefault(c => c.Type == type && c.Status == "True")?.LastTransitionTime is { } at ? Utc(at) : null;
+
+    private static DateTimeOffset Utc(DateTime time) => new(DateTime.SpecifyKind(time, DateTimeKind.Utc));
 
     private static int GpusOf(V1Pod pod) =>
         pod.Spec?.Containers?.Sum(c => Quantity(c.Resources?.Limits, PortalLabels.GpuResource)) ?? 0;

@@ -85,6 +85,13 @@ public sealed class DeploymentStore(IDbContextFactory<PortalDb> dbFactory) : IDe
         }
     }
 
+    public async Task AddOperationAsync(Operation operation, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.Operations.Add(operation);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
     public async Task SetJobIdsAsync(IReadOnlyCollection<Operation> operations, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

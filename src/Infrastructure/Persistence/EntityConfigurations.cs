@@ -73,3 +73,12 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         entity.HasOne<PortalUser>().WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class GatewayRateWindowConfiguration : IEntityTypeConfiguration<GatewayRateWindow>
+{
+    public void Configure(EntityTypeBuilder<GatewayRateWindow> entity)
+    {
+        entity.HasKey(w => new { w.Partition, w.Segment });
+        entity.Property(w => w.Partition).HasMaxLength(128);
+    }
+}

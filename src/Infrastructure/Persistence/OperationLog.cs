@@ -35,6 +35,9 @@ public sealed class OperationLog(IDbContextFactory<PortalDb> dbFactory, Deployme
             op.FinishedAt = time.GetUtcNow();
         }, cancellationToken);
 
+    public Task SetParametersAsync(long operationId, OperationParameters parameters, CancellationToken cancellationToken) =>
+        UpdateOperationAsync(operationId, op => op.Parameters = parameters.ToJson(), cancellationToken);
+
     /// <summary>Loads the deployment, applies <paramref name="change"/> to observed fields and saves, re-reading once if a user edited it meanwhile.</summary>
     public async Task<Deployment?> UpdateDeploymentAsync(Guid deploymentId, Action<Deployment> change, CancellationToken cancellationToken)
     {

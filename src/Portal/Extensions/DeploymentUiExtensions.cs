@@ -11,6 +11,7 @@ public static class DeploymentUiExtensions
     {
         services.AddSingleton<DeploymentManifests>();
         services.AddScoped<DeploymentActions>();
+        services.AddScoped<AutoscalingEditor>();
         services.AddScoped<DeploymentActionFlow>();
         services.AddScoped<DeployWizard>();
         services.AddScoped<WizardDraftStore>();

@@ -17,11 +17,16 @@ public static class GatewayExtensions
         services.AddHttpForwarder();
         services.AddSingleton<GatewayRouteTable>();
         services.AddSingleton<GatewayMetrics>();
-        services.AddSingleton<GatewayRateLimiter>();
+        services.AddSingleton(provider => new GatewayRateLimiter(
+            provider.GetRequiredService<IOptions<GatewayOptions>>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILogger<GatewayRateLimiter>>(),
+            provider.GetService<Portal.Application.Ports.ISharedRateWindows>()));
         services.AddSingleton(provider => new EngineTransport(
             provider.GetRequiredService<PodAddressing>(),
             provider.GetRequiredService<IOptions<KubernetesOptions>>(),
             provider.GetRequiredService<IOptions<GatewayOptions>>().Value.ConnectTimeout));
+        services.AddSingleton<ColdStartHold>();
         services.AddSingleton<GatewayHandler>();
         services.AddSingleton<GatewayClient>();
         services.AddSingleton<Portal.Application.Ports.IInferenceGateway, GatewayInferenceGateway>();

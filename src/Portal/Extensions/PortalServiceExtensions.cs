@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using Portal.Api;
 using Portal.Application.Ports;
@@ -27,7 +28,13 @@ public static class PortalServiceExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.BootstrapAdmin.IsConfigured || (o.BootstrapAdmin.Email is null && o.BootstrapAdmin.Password is null),
                 "Auth:BootstrapAdmin needs both Email and Password, or neither.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.Oidc.Authority) == string.IsNullOrWhiteSpace(o.Oidc.ClientId)
+                           && (!o.Oidc.IsConfigured || Uri.TryCreate(o.Oidc.Authority, UriKind.Absolute, out _)),
+                "Auth:Oidc needs an absolute Authority URL and a ClientId, or neither.")
+            .Validate(o => o.Oidc.Roles.Values.All(PortalRoles.All.Contains) && (string.IsNullOrWhiteSpace(o.Oidc.DefaultRole) || PortalRoles.All.Contains(o.Oidc.DefaultRole)),
+                "Auth:Oidc:Roles values and Auth:Oidc:DefaultRole must be Admin, Operator or Viewer.")
             .ValidateOnStart();
+        var auth = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityStateProvider>();
@@ -48,9 +55,23 @@ public static class PortalServiceExtensions
                     ? IdentityConstants.ApplicationScheme
                     : ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddPortalOidc(auth.Oidc)
             .AddIdentityCookies();
+        services.ConfigureExternalCookie(cookie =>
+        {
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+        // Antiforgery on every form (UseAntiforgery); its cookie HttpOnly and SameSite=Strict (the defaults), Secure on HTTPS.
+        services.AddAntiforgery(antiforgery => antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
+        services.AddSignInThrottle();
         services.ConfigureApplicationCookie(cookie =>
         {
+            // HttpOnly (no script reads it), SameSite=Lax (not sent on cross-site posts), Secure on HTTPS requests
+            // (behind a TLS-terminating proxy: with Auth:TrustForwardedProto).
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             cookie.LoginPath = "/account/login";
             cookie.AccessDeniedPath = "/account/access-denied";
             cookie.Cookie.Name = "portal.auth";
@@ -67,6 +88,7 @@ public static class PortalServiceExtensions
                 options.Password.RequiredLength = 8;
                 options.Password.RequireNonAlphanumeric = false;
                 options.Lockout.MaxFailedAccessAttempts = 10;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<PortalDb>()
@@ -102,11 +124,19 @@ public static class PortalServiceExtensions
         return services;
     }
 
+    /// <summary>How many replicas run (<c>Portal:ExpectReplicas</c>), checked against the database and job storage before anything starts.</summary>
+    public static IServiceCollection AddPortalScaleOut(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ScaleOutOptions>().Bind(configuration.GetSection(ScaleOutOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ScaleOutOptions>, ScaleOutValidation>();
+        return services;
+    }
+
     public static IServiceCollection AddPortalOperations(this IServiceCollection services)
     {
         services.AddHealthChecks()
             .AddCheck("self", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("process is alive"), tags: ["live"])
-            .AddDbContextCheck<PortalDb>("database", tags: ["ready"])
+            .AddCheck<PortalDatabaseHealthCheck>("database", tags: ["ready"])
             .AddCheck<HangfireServerHealthCheck>("hangfire", tags: ["ready"]);
         return services;
     }

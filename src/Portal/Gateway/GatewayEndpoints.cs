@@ -34,7 +34,7 @@ public static class GatewayEndpoints
             return;
         }
 
-        var models = routes.Current.ByModel.Values.Where(m => m.IsServing).OrderBy(m => m.Model, StringComparer.Ordinal);
+        var models = routes.Current.ByModel.Values.Where(m => m.IsAvailable).OrderBy(m => m.Model, StringComparer.Ordinal);
         context.Response.ContentType = "application/json";
         await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
         writer.WriteStartObject();
@@ -57,7 +57,7 @@ public static class GatewayEndpoints
         }
 
         var id = (string?)context.Request.RouteValues["model"] ?? "";
-        if (!routes.Current.ByModel.TryGetValue(id, out var model) || !model.IsServing)
+        if (!routes.Current.ByModel.TryGetValue(id, out var model) || !model.IsAvailable)
         {
             await GatewayErrors.ModelNotFoundAsync(context, id);
             return;

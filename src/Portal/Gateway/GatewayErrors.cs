@@ -42,6 +42,38 @@ public static class GatewayErrors
         }
     }
 
+    /// <summary>
+    /// Ends a stream that has already begun with one Server-Sent Event carrying the error in the same shape
+    /// (<c>data: {"error": {…}}</c>), as OpenAI's API reports an error inside a stream; OpenAI's SDKs raise it.
+    /// </summary>
+    public static async Task WriteStreamErrorAsync(HttpContext context, string message, string code)
+    {
+        using var buffer = new MemoryStream();
+        buffer.Write("data: "u8);
+        await using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartObject("error");
+            writer.WriteString("message", message);
+            writer.WriteString("type", Server);
+            writer.WriteNull("param");
+            writer.WriteString("code", code);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        buffer.Write("\n\n"u8);
+        try
+        {
+            await context.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The client went away meanwhile.
+        }
+    }
+
     public static Task MissingKeyAsync(HttpContext context) => WriteAsync(context, StatusCodes.Status401Unauthorized,
         "You didn't provide an API key. Send it in an Authorization header using Bearer auth (Authorization: Bearer YOUR_KEY); create keys in the portal under Settings → API keys.",
         InvalidRequest);

@@ -20,6 +20,7 @@ public sealed partial class GatewayHandler(
     EngineTransport upstream,
     GatewayMetrics metrics,
     GatewayRateLimiter limiter,
+    ColdStartHold holds,
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<GatewayHandler> logger)
@@ -127,6 +128,19 @@ public sealed partial class GatewayHandler(
 
         DeploymentRoute? deployment = pinned;
         var pod = pinned is not null ? pinned.PickPod(exclude: null) : modelRoute!.PickPod(exclude: null, out deployment);
+        if (pod is null && (pinned is { WakesFromZero: true } ? pinned : modelRoute?.Deployments.FirstOrDefault(d => d.WakesFromZero)) is { } sleeping)
+        {
+            if (await AcquireRateAsync(context, partition) is { Allowed: false } held)
+            {
+                await limiter.RejectAsync(context, held.RetryAfter);
+                sleeping.Metrics.CountRequest(StatusCodes.Status429TooManyRequests);
+                return;
+            }
+
+            await HoldAsync(context, operation, body, sleeping, pinned is not null, started);
+            return;
+        }
+
         if (pod is null)
         {
             var known = pinned ?? modelRoute!.Deployments[0];
@@ -137,14 +151,119 @@ public sealed partial class GatewayHandler(
             return;
         }
 
-        if (context.Features.Get<InProcessCaller>() is not { ExemptFromRateLimit: true } && !limiter.TryAcquire(partition, out var retryAfter))
+        var decision = await AcquireRateAsync(context, partition);
+        if (!decision.Allowed)
         {
-            await limiter.RejectAsync(context, retryAfter);
+            await limiter.RejectAsync(context, decision.RetryAfter);
             deployment!.Metrics.CountRequest(StatusCodes.Status429TooManyRequests);
             return;
         }
 
         await ForwardAsync(context, operation, body, pinned, modelRoute, deployment!, pod, started);
+    }
+
+    /// <summary>
+    /// A request for a deployment scaled to zero: take a place in its queue (429 when full), ask for the wake, show
+    /// streaming callers the wait, and forward once a pod is Ready (503 when <see cref="GatewayOptions.ColdStartWait"/> passes first).
+    /// </summary>
+    /// <summary>The per-key limit; the portal's own benchmark runs (in-process callers) are exempt.</summary>
+    private ValueTask<RateDecision> AcquireRateAsync(HttpContext context, string partition) =>
+        context.Features.Get<InProcessCaller>() is { ExemptFromRateLimit: true }
+            ? ValueTask.FromResult(RateDecision.Allow)
+            : limiter.AcquireAsync(partition, context.RequestAborted);
+
+    private async Task HoldAsync(HttpContext context, GatewayOperation operation, GatewayRequestBody body, DeploymentRoute sleeping, bool pinned, long started)
+    {
+        if (!holds.TryEnter(sleeping.Name))
+        {
+            context.Response.Headers.RetryAfter = "5";
+            await GatewayErrors.WriteAsync(context, StatusCodes.Status429TooManyRequests,
+                $"The model `{sleeping.ModelName}` is waking from zero replicas and {options.Value.ColdStartQueueLimit} requests are already waiting for it (Gateway:ColdStartQueueLimit). Please try again in a few seconds.",
+                GatewayErrors.RateLimit, code: "model_waking_queue_full");
+            sleeping.Metrics.CountRequest(StatusCodes.Status429TooManyRequests);
+            return;
+        }
+
+        var heldSince = time.GetTimestamp();
+        sleeping.Metrics.StartedHolding();
+        DeploymentRoute? ready;
+        var streaming = body.Stream && operation != GatewayOperation.Embeddings;
+        try
+        {
+            var eta = await holds.WakeAsync(sleeping, context.RequestAborted);
+            LogHolding(sleeping.Name, streaming, eta);
+            using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            var progress = Task.CompletedTask;
+            if (streaming)
+            {
+                await ColdStartHold.StartProgressAsync(context, sleeping.Name, eta);
+                progress = holds.ProgressAsync(context, sleeping.Name, eta, heldSince, stopProgress.Token);
+            }
+
+            ready = await holds.WaitForPodAsync(sleeping.Name, heldSince, context.RequestAborted);
+            await stopProgress.CancelAsync();
+            await progress;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            sleeping.Metrics.CountRequest(GatewayMetrics.ClientClosedRequest);
+            return;
+        }
+        finally
+        {
+            sleeping.Metrics.StoppedHolding();
+            holds.Leave(sleeping.Name);
+        }
+
+        DeploymentRoute? deployment = ready;
+        ModelRoute? modelRoute = null;
+        var pod = pinned ? ready?.PickPod(exclude: null)
+            : routes.Current.ByModel.TryGetValue(sleeping.ModelName, out modelRoute) ? modelRoute.PickPod(exclude: null, out deployment) : null;
+        if (pod is null || deployment is null)
+        {
+            var message = $"The model `{sleeping.ModelName}` (deployment {sleeping.Name}) did not get a ready replica within {holds.Limit.TotalSeconds:0} s of waking (Gateway:ColdStartWait).";
+            if (context.Response.HasStarted)
+            {
+                await WriteStreamErrorAsync(context, message);
+            }
+            else
+            {
+                await GatewayErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, message, GatewayErrors.Server, code: "model_not_ready");
+            }
+
+            sleeping.Metrics.CountRequest(StatusCodes.Status503ServiceUnavailable);
+            return;
+        }
+
+        if (!context.Response.HasStarted)
+        {
+            await ForwardAsync(context, operation, body, pinned ? ready : null, modelRoute, deployment, pod, started);
+            return;
+        }
+
+        // The progress comments started the response: forward into its body through a response of its own, whose
+        // status and headers (the engine's 200 and text/event-stream) have nowhere to go.
+        var features = new FeatureCollection(context.Features);
+        features.Set<IHttpResponseFeature>(new HttpResponseFeature());
+        features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(context.Response.Body));
+        var detached = new DefaultHttpContext(features);
+        await ForwardAsync(detached, operation, body, pinned ? ready : null, modelRoute, deployment, pod, started);
+        if (detached.Response.StatusCode >= 400)
+        {
+            await WriteStreamErrorAsync(context, $"The model server answered {detached.Response.StatusCode}.");
+        }
+    }
+
+    private static async Task WriteStreamErrorAsync(HttpContext context, string message)
+    {
+        var error = System.Text.Json.JsonSerializer.Serialize(new { error = new { message, type = GatewayErrors.Server, param = (string?)null, code = "model_not_ready" } });
+        try
+        {
+            await context.Response.WriteAsync($"data: {error}\n\n", context.RequestAborted);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+        }
     }
 
     private async Task ForwardAsync(
@@ -169,6 +288,7 @@ public sealed partial class GatewayHandler(
                 request.Body = body.OpenRead();
                 ForwarderError error;
                 pod.Enter();
+                var abort = MidStreamAbort.Install(context);
                 try
                 {
                     error = await forwarder.SendAsync(context, pod.DestinationPrefix, upstream.Invoker, _requestConfig, _transformer);
@@ -176,6 +296,27 @@ public sealed partial class GatewayHandler(
                 finally
                 {
                     pod.Leave();
+                    abort.Uninstall();
+                }
+
+                if (abort.Requested)
+                {
+                    // The engine failed after the answer began. A stream ends with an OpenAI-shaped error event, so the
+                    // client is told instead of left with a cut connection; anything else is cut, as YARP meant to.
+                    if (exchange.Observer.Streaming && error is ForwarderError.ResponseBodyDestination or ForwarderError.ResponseBodyCanceled
+                        && !context.RequestAborted.IsCancellationRequested)
+                    {
+                        var reason = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error.ToString();
+                        LogStreamBroken(deployment.Name, pod.Name, reason);
+                        await GatewayErrors.WriteStreamErrorAsync(context,
+                            $"The model server (deployment {deployment.Name}, pod {pod.Name}) failed while streaming: {reason}", "upstream_error");
+                    }
+                    else
+                    {
+                        abort.AbortNow();
+                    }
+
+                    break;
                 }
 
                 if (error == ForwarderError.None || context.RequestAborted.IsCancellationRequested || context.Response.HasStarted)
@@ -238,8 +379,14 @@ public sealed partial class GatewayHandler(
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gateway: holding a request for {Deployment} while it wakes (streaming {Streaming}, expected {Eta} s)")]
+    private partial void LogHolding(string deployment, bool streaming, double? eta);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway: pod {Pod} of {Deployment} failed before answering ({Reason}); retrying on {NextPod}")]
     private partial void LogRetrying(string deployment, string pod, string nextPod, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway: pod {Pod} of {Deployment} failed mid-stream ({Reason}); the stream ends with an error event")]
+    private partial void LogStreamBroken(string deployment, string pod, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway: forwarding to pod {Pod} of {Deployment} failed: {Error} {Reason}")]
     private partial void LogUpstreamFailed(string deployment, string pod, ForwarderError error, string? reason);

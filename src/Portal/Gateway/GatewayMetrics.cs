@@ -7,7 +7,7 @@ namespace Portal.Gateway;
 /// <summary>
 /// The gateway's metrics (meter <c>Portal.Gateway</c>), on the portal's <c>/metrics</c> as
 /// <c>portal_gateway_requests_total</c>, <c>…_time_to_first_token_seconds</c>, <c>…_request_duration_seconds</c>,
-/// <c>…_output_tokens_total</c> and <c>…_in_flight_requests</c>. The exported names are a contract with the
+/// <c>…_output_tokens_total</c>, <c>…_in_flight_requests</c> and <c>…_held_requests</c> (waiting for a wake from zero). The exported names are a contract with the
 /// dashboard and the Grafana rules: do not rename the instruments.
 /// </summary>
 public sealed class GatewayMetrics
@@ -18,6 +18,7 @@ public sealed class GatewayMetrics
     public const string RequestDurationInstrument = "portal.gateway.request_duration";
     public const string OutputTokensInstrument = "portal.gateway.output_tokens";
     public const string InFlightInstrument = "portal.gateway.in_flight_requests";
+    public const string HeldInstrument = "portal.gateway.held_requests";
 
     /// <summary>Status recorded when the client went away before the response was complete (nginx's convention).</summary>
     public const int ClientClosedRequest = 499;
@@ -39,7 +40,8 @@ public sealed class GatewayMetrics
                 advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600] }),
             meter.CreateCounter<long>(OutputTokensInstrument, "{token}",
                 "Generated tokens returned through the gateway: the usage block's completion_tokens, or the streamed content chunks counted."),
-            meter.CreateUpDownCounter<long>(InFlightInstrument, "{request}", "Requests the gateway is forwarding right now."));
+            meter.CreateUpDownCounter<long>(InFlightInstrument, "{request}", "Requests the gateway is forwarding right now."),
+            meter.CreateUpDownCounter<long>(HeldInstrument, "{request}", "Requests the gateway holds while their deployment wakes from zero replicas."));
         Unrouted = new DeploymentMetricSet("", "", _instruments);
     }
 
@@ -50,7 +52,7 @@ public sealed class GatewayMetrics
         _sets.GetOrAdd((deployment, framework), key => new DeploymentMetricSet(key.Item1, key.Item2, _instruments));
 
     internal sealed record Instruments(
-        Counter<long> Requests, Histogram<double> TimeToFirstToken, Histogram<double> Duration, Counter<long> OutputTokens, UpDownCounter<long> InFlight);
+        Counter<long> Requests, Histogram<double> TimeToFirstToken, Histogram<double> Duration, Counter<long> OutputTokens, UpDownCounter<long> InFlight, UpDownCounter<long> Held);
 }
 
 /// <summary>The metrics of one deployment, with its tags built once so the hot path allocates nothing.</summary>
@@ -77,6 +79,10 @@ public sealed class DeploymentMetricSet
     internal void StartedForwarding() => _instruments.InFlight.Add(1, _deployment, _framework);
 
     internal void StoppedForwarding() => _instruments.InFlight.Add(-1, _deployment, _framework);
+
+    internal void StartedHolding() => _instruments.Held.Add(1, _deployment, _framework);
+
+    internal void StoppedHolding() => _instruments.Held.Add(-1, _deployment, _framework);
 
     internal void CountRequest(int status) => _instruments.Requests.Add(1, _deployment, _framework, StatusTag(status));
 

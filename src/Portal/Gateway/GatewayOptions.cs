@@ -24,6 +24,13 @@ public sealed class GatewayOptions : IValidatableObject
     /// <summary>How often the routing table is rebuilt from the database even without a change signal (a safety net).</summary>
     public TimeSpan RouteRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a request for a model scaled to zero is held while it wakes, before it fails with 503.</summary>
+    public TimeSpan ColdStartWait { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Requests held at once per model scaled to zero; more get 429.</summary>
+    [Range(1, 100_000)]
+    public int ColdStartQueueLimit { get; set; } = 100;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (ConnectTimeout <= TimeSpan.Zero || ConnectTimeout > TimeSpan.FromMinutes(5))
@@ -34,6 +41,11 @@ public sealed class GatewayOptions : IValidatableObject
         if (UpstreamActivityTimeout < TimeSpan.FromSeconds(1) || UpstreamActivityTimeout > TimeSpan.FromHours(2))
         {
             yield return new ValidationResult("Gateway:UpstreamActivityTimeout must be between 00:00:01 and 02:00:00.", [nameof(UpstreamActivityTimeout)]);
+        }
+
+        if (ColdStartWait < TimeSpan.FromSeconds(1) || ColdStartWait > TimeSpan.FromHours(1))
+        {
+            yield return new ValidationResult("Gateway:ColdStartWait must be between 00:00:01 and 01:00:00.", [nameof(ColdStartWait)]);
         }
 
         if (RouteRefreshInterval < TimeSpan.FromSeconds(1) || RouteRefreshInterval > TimeSpan.FromHours(1))

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Portal.Domain.Deployments;
 
 namespace Portal.Gateway;
 
@@ -157,10 +158,22 @@ internal sealed class GatewayRequestBody : IDisposable
             Problem = $"We could not parse the JSON body of your request ({e.Message}). Send a JSON object with Content-Type: application/json.";
             return;
         }
+        catch (InvalidOperationException e)
+        {
+            // A string that is not valid UTF-8 or holds a lone surrogate escape (\uD800): the reader cannot decode it.
+            Problem = $"We could not parse the JSON body of your request: {e.Message} Send UTF-8 JSON with Content-Type: application/json.";
+            return;
+        }
 
         if (string.IsNullOrEmpty(Model))
         {
             Problem = "You must provide a model parameter.";
+            ProblemParam = "model";
+        }
+        else if (!ServedModelNames.IsValid(Model))
+        {
+            // No deployment can serve such a name (the spec validator holds served names to the same rule).
+            Problem = $"The model parameter is not a valid model name. {ServedModelNames.Rule}";
             ProblemParam = "model";
         }
     }

@@ -24,6 +24,12 @@ public sealed partial class GatewayRouteSource(
     TimeProvider time,
     ILogger<GatewayRouteSource> logger) : BackgroundService
 {
+    /// <summary>
+    /// Rebuilds from the database at most this often: a burst of changes (a busy REST API, or every change of the other
+    /// replicas arriving by notification) costs one read of all deployments, not one per change.
+    /// </summary>
+    public static readonly TimeSpan MinimumRefreshGap = TimeSpan.FromMilliseconds(200);
+
     private readonly Channel<bool> _refresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Lock _lock = new();
     private readonly Dictionary<string, PodEndpoint> _endpoints = new(StringComparer.Ordinal);
@@ -61,6 +67,7 @@ public sealed partial class GatewayRouteSource(
                     }
 
                     Rebuild();
+                    await Task.Delay(MinimumRefreshGap, time, stoppingToken);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -103,12 +110,14 @@ public sealed partial class GatewayRouteSource(
                     continue;
                 }
 
+                // A deployment that wakes from zero serves from its first Ready pod, before reconcile records the new state.
+                var wakes = deployment.DesiredState == DesiredState.Running && deployment.Spec.Autoscaling is { Mode: AutoscalingMode.Keda, MinReplicas: 0 };
                 var serving = deployment.DesiredState == DesiredState.Running
-                    && deployment.ObservedState is ObservedState.Ready or ObservedState.Degraded or ObservedState.Scaling;
+                    && (wakes || deployment.ObservedState is ObservedState.Ready or ObservedState.Degraded or ObservedState.Scaling);
                 var pods = serving ? ReadyPods(deployment, profile, live) : [];
                 routes.Add(new DeploymentRoute(
                     deployment.Name, deployment.Namespace, deployment.Framework, ModelNameOf(deployment, profile),
-                    deployment.ObservedState.ToString(), deployment.CreatedAt, pods, metrics.For(deployment.Name, deployment.Framework)));
+                    deployment.ObservedState.ToString(), deployment.CreatedAt, pods, metrics.For(deployment.Name, deployment.Framework), wakes));
             }
 
             foreach (var gone in _endpoints.Keys.Where(k => !live.Contains(k)).ToList())

@@ -52,7 +52,8 @@ public sealed class PodEndpoint
 
 /// <summary>A deployment the gateway knows: what it serves and the pods that serve it now (none when it is not ready).</summary>
 public sealed class DeploymentRoute(
-    string name, string ns, string framework, string modelName, string state, DateTimeOffset createdAt, PodEndpoint[] pods, DeploymentMetricSet metrics)
+    string name, string ns, string framework, string modelName, string state, DateTimeOffset createdAt, PodEndpoint[] pods, DeploymentMetricSet metrics,
+    bool wakesFromZero = false)
 {
     private int _rotation;
 
@@ -73,6 +74,9 @@ public sealed class DeploymentRoute(
     public DateTimeOffset CreatedAt { get; } = createdAt;
 
     public bool IsServing => pods.Length > 0;
+
+    /// <summary>Running with KEDA and a minimum of zero: a request for it is held while it wakes, instead of failing.</summary>
+    public bool WakesFromZero { get; } = wakesFromZero;
 
     internal DeploymentMetricSet Metrics { get; } = metrics;
 
@@ -130,6 +134,9 @@ public sealed class ModelRoute
     public IReadOnlyList<DeploymentRoute> Deployments { get; }
 
     public bool IsServing => _pods.Length > 0;
+
+    /// <summary>Listed and callable: serving now, or able to wake from zero.</summary>
+    public bool IsAvailable => IsServing || Deployments.Any(d => d.WakesFromZero);
 
     /// <summary>Least outstanding requests across the replicas of every deployment serving the model.</summary>
     public PodEndpoint? PickPod(PodEndpoint? exclude, out DeploymentRoute? deployment)

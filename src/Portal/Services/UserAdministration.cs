@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Portal.Application.Ports;
 using Portal.Application.Security;
 using Portal.Auth;
 using Portal.Infrastructure.Persistence;
@@ -19,9 +20,14 @@ public sealed record UserChangeResult(bool Succeeded, IReadOnlyList<string> Erro
         result.Succeeded ? Ok : new(false, result.Errors.Select(e => e.Description).ToList());
 }
 
-/// <summary>What Admins do with users on the Settings page. Guards the last admin from being removed.</summary>
-public sealed class UserAdministration(UserManager<PortalUser> users, IdentitySeeder seeder)
+/// <summary>
+/// What Admins do with users on the Settings page: only Admins (checked here, not only by the page), never the last
+/// admin removed. A deleted user's API keys, and a changed role, apply from the next request on.
+/// </summary>
+public sealed class UserAdministration(UserManager<PortalUser> users, IdentitySeeder seeder, ApiKeyService keys, ICurrentUser caller)
 {
+    private static readonly UserChangeResult NotAnAdmin = UserChangeResult.Refused("Only Admins manage users.");
+
     public async Task<IReadOnlyList<UserRow>> ListAsync(CancellationToken cancellationToken)
     {
         var all = await users.Users.OrderBy(u => u.Email).ToListAsync(cancellationToken);
@@ -37,6 +43,11 @@ public sealed class UserAdministration(UserManager<PortalUser> users, IdentitySe
 
     public async Task<UserChangeResult> CreateAsync(string email, string password, string role)
     {
+        if (!caller.IsAdmin)
+        {
+            return NotAnAdmin;
+        }
+
         if (!PortalRoles.All.Contains(role))
         {
             return UserChangeResult.Refused($"Unknown role '{role}'.");
@@ -47,6 +58,11 @@ public sealed class UserAdministration(UserManager<PortalUser> users, IdentitySe
 
     public async Task<UserChangeResult> SetRoleAsync(string userId, string role)
     {
+        if (!caller.IsAdmin)
+        {
+            return NotAnAdmin;
+        }
+
         if (!PortalRoles.All.Contains(role))
         {
             return UserChangeResult.Refused($"Unknown role '{role}'.");
@@ -73,8 +89,9 @@ public sealed class UserAdministration(UserManager<PortalUser> users, IdentitySe
         var added = await users.AddToRoleAsync(user, role);
         if (added.Succeeded)
         {
-            // Ends the user's other sessions at their next revalidation, so the new role applies.
+            // Ends the user's other sessions at their next revalidation, so the new role applies; keys act with it at once.
             await users.UpdateSecurityStampAsync(user);
+            keys.ForgetUser(user.Id);
         }
 
         return UserChangeResult.From(added);
@@ -82,6 +99,11 @@ public sealed class UserAdministration(UserManager<PortalUser> users, IdentitySe
 
     public async Task<UserChangeResult> DeleteAsync(string userId, string currentUserId)
     {
+        if (!caller.IsAdmin)
+        {
+            return NotAnAdmin;
+        }
+
         if (userId == currentUserId)
         {
             return UserChangeResult.Refused("You cannot delete your own account.");
@@ -98,7 +120,13 @@ public sealed class UserAdministration(UserManager<PortalUser> users, IdentitySe
             return UserChangeResult.Refused("This is the last Admin and cannot be deleted.");
         }
 
-        return UserChangeResult.From(await users.DeleteAsync(user));
+        var deleted = await users.DeleteAsync(user);
+        if (deleted.Succeeded)
+        {
+            keys.ForgetUser(user.Id); // its keys went with it (cascade); no cached answer may outlive them
+        }
+
+        return UserChangeResult.From(deleted);
     }
 
     private async Task<bool> IsLastAdminAsync() => (await users.GetUsersInRoleAsync(PortalRoles.Admin)).Count <= 1;

@@ -30,8 +30,11 @@ internal sealed partial class ApiServer : IAsyncDisposable
     private readonly WebApplication _app;
     private ServiceProxy? _proxy;
 
-    public ApiServer(IPEndPoint listen, ResourceApi api, IPodLogs logs, SimulatorFaults faults, ApiCallCounter calls, TimeProvider time, ILoggerFactory loggerFactory)
+    private readonly Autoscaling.MetricsAdapter? _metrics;
+
+    public ApiServer(IPEndPoint listen, ResourceApi api, IPodLogs logs, SimulatorFaults faults, ApiCallCounter calls, TimeProvider time, ILoggerFactory loggerFactory, Autoscaling.MetricsAdapter? metrics = null)
     {
+        _metrics = metrics;
         _api = api;
         _logs = logs;
         _faults = faults;
@@ -77,6 +80,12 @@ internal sealed partial class ApiServer : IAsyncDisposable
             var path = context.Request.Path.Value ?? "/";
             if (await TryDiscoveryAsync(context, path))
             {
+                return;
+            }
+
+            if (_metrics is not null && await Autoscaling.MetricsApi.TryServeAsync(context, path, _metrics, _api.Store, _time) is { } metricList)
+            {
+                await WriteJsonAsync(context, 200, metricList, ct);
                 return;
             }
 

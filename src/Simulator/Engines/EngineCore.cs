@@ -123,7 +123,10 @@ internal sealed class EngineCore
         var metrics = recordMetrics ? _metrics : NoMetrics.Instance;
         var start = _time.GetTimestamp();
         var promptTokens = ReplyWriter.CountTokens(prompt);
-        var tokens = ReplyWriter.Tokens(prompt, maxTokens, out var truncated, ignoreEos);
+        bool truncated;
+        var tokens = _settings.FixedReply is { } fixedReply
+            ? ReplyWriter.Split(fixedReply, maxTokens, out truncated)
+            : ReplyWriter.Tokens(prompt, maxTokens, out truncated, ignoreEos);
         var reserved = promptTokens + tokens.Count;
         metrics.RequestQueued();
         await AcquireAsync(reserved, ct);

@@ -37,9 +37,15 @@ internal sealed class EngineServer : IAsyncDisposable
         return server;
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => StopAsync(TimeSpan.FromMilliseconds(200));
+
+    /// <summary>
+    /// Stops serving: open requests get <paramref name="drain"/> to finish (a stop's SIGTERM); with zero, every
+    /// connection is cut at once, as when the process dies of SIGKILL or a crash and the kernel resets its sockets.
+    /// </summary>
+    public async ValueTask StopAsync(TimeSpan drain)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        using var timeout = new CancellationTokenSource(drain);
         try
         {
             await _server.StopAsync(timeout.Token);

@@ -52,6 +52,24 @@ internal static class ReplyWriter
         return truncated ? tokens.Take(Math.Max(1, maxTokens!.Value)).ToList() : tokens;
     }
 
+    /// <summary>A given text as tokens: each word with the whitespace before it, at most <paramref name="maxTokens"/> of them.</summary>
+    public static IReadOnlyList<string> Split(string text, int? maxTokens, out bool truncated)
+    {
+        var tokens = new List<string>();
+        var start = 0;
+        for (var i = 1; i <= text.Length; i++)
+        {
+            if (i == text.Length || (char.IsWhiteSpace(text[i]) && !char.IsWhiteSpace(text[i - 1])))
+            {
+                tokens.Add(text[start..i]);
+                start = i;
+            }
+        }
+
+        truncated = maxTokens is { } max && max < tokens.Count;
+        return truncated ? tokens.Take(Math.Max(1, maxTokens!.Value)).ToList() : tokens;
+    }
+
     /// <summary>Tokens per whitespace-separated word in the simulated tokenizer.</summary>
     public const double TokensPerWord = 1.3;
 

@@ -61,7 +61,10 @@ internal abstract class SimulatedEngine : IAsyncDisposable
         _lifecycle = RunAsync(_stopping.Token);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => StopAsync(killed: false);
+
+    /// <summary>Stops the engine; a killed or crashed one cuts its connections at once instead of letting requests drain.</summary>
+    public async ValueTask StopAsync(bool killed)
     {
         await _stopping.CancelAsync();
         try
@@ -74,7 +77,7 @@ internal abstract class SimulatedEngine : IAsyncDisposable
 
         if (_server is not null)
         {
-            await _server.DisposeAsync();
+            await _server.StopAsync(killed ? TimeSpan.Zero : TimeSpan.FromMilliseconds(200));
         }
 
         Log.CloseFollowers();

@@ -29,5 +29,12 @@ internal sealed class ContainerInstance(string containerId, ContainerLog log, Si
 
     public Task<ContainerExit> Exited => _exit.Task;
 
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the process is gone: its engine stopped serving and its sockets are closed.</summary>
+    public Task Stopped => _stopped.Task;
+
+    public void MarkStopped() => _stopped.TrySetResult();
+
     public bool Exit(ContainerExit exit) => _exit.TrySetResult(exit);
 }

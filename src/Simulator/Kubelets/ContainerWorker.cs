@@ -128,8 +128,17 @@ internal sealed class ContainerWorker(PodRuntime pod, JsonObject container, ICon
         }
     }
 
-    /// <summary>Ends the running instance with the given exit (a crash or kill fault).</summary>
-    public void Exit(ContainerExit exit) => Current?.Exit(exit);
+    /// <summary>Ends the running instance with the given exit (a crash or kill fault); the task completes once it is gone.</summary>
+    public Task Exit(ContainerExit exit)
+    {
+        if (Current is not { } instance)
+        {
+            return Task.CompletedTask;
+        }
+
+        instance.Exit(exit);
+        return instance.Stopped;
+    }
 
     /// <summary>The running instance prints the crash-loop lines and exits 1, as every later start will.</summary>
     public void CrashNow(IReadOnlyList<string> lines)
@@ -208,6 +217,12 @@ internal sealed class ContainerWorker(PodRuntime pod, JsonObject container, ICon
         }
     }
 
+    private TimeSpan ProbeTimeout(ProbeSpec spec)
+    {
+        var timeout = host.Options.ProbeSecond * spec.TimeoutSeconds;
+        return timeout < host.Options.ProbeTimeoutFloor ? host.Options.ProbeTimeoutFloor : timeout;
+    }
+
     /// <summary>One probe worker (pkg/kubelet/prober/worker.go): first run at once, then every periodSeconds.</summary>
     private async Task ProbeLoopAsync(ContainerInstance instance, ProbeSpec spec, CancellationToken ct)
     {
@@ -229,7 +244,7 @@ internal sealed class ContainerWorker(PodRuntime pod, JsonObject container, ICon
 
                 if (!gated)
                 {
-                    var result = await host.Prober.ProbeAsync(pod.Address, container, spec, second * spec.TimeoutSeconds, instance.Engine, ct);
+                    var result = await host.Prober.ProbeAsync(pod.Address, container, spec, ProbeTimeout(spec), instance.Engine, ct);
                     if (instance.Exited.IsCompleted || ct.IsCancellationRequested)
                     {
                         return;
@@ -287,8 +302,13 @@ internal sealed class ContainerWorker(PodRuntime pod, JsonObject container, ICon
     {
         if (instance.Engine is { } engine)
         {
-            await engine.DisposeAsync();
+            // A process that died (SIGKILL from a failed probe or a kill, or a crash) serves nothing more: its sockets
+            // are reset at once. Only a stop (the pod deleted, SIGTERM) lets open requests drain.
+            var died = instance.Exited is { IsCompletedSuccessfully: true, Result.ExitCode: not 0 };
+            await engine.StopAsync(killed: died);
         }
+
+        instance.MarkStopped();
 
         instance.Log.CloseFollowers();
     }

@@ -88,16 +88,14 @@ internal sealed partial class Kubelet : IPodLogs, IContainerHost, IAsyncDisposab
         }
     }
 
-    /// <summary>Kills a pod's containers (exit 137); they restart with a higher restartCount and must pass their probes again.</summary>
+    /// <summary>
+    /// Kills a pod's containers (exit 137) and returns once their processes are gone, as SIGKILL is immediate; they
+    /// restart with a higher restartCount and must pass their probes again.
+    /// </summary>
     public Task KillAsync(string ns, string name, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        foreach (var container in Running(ns, name).Containers)
-        {
-            container.Exit(ContainerExit.Killed);
-        }
-
-        return Task.CompletedTask;
+        return Task.WhenAll(Running(ns, name).Containers.Select(container => container.Exit(ContainerExit.Killed))).WaitAsync(ct);
     }
 
     /// <summary>Makes a pod's containers crash now and on every start, printing <paramref name="lines"/> first.</summary>

@@ -32,6 +32,34 @@ public sealed class ObservedStateEvaluatorTests
     }
 
     [Fact]
+    public void A_pod_that_cannot_be_scheduled_outranks_newer_probe_warnings_of_pods_still_loading()
+    {
+        var d = Deployment("vllm", replicas: 3);
+        var objects = Objects(d, Pod("a-0", ready: false), Pod("a-1", ready: false), UnschedulablePod("a-2"));
+        // Newest first, as the snapshot reader orders them.
+        objects.Events.Add(Event("Warning", "Unhealthy", "Startup probe failed: connection refused", "a-0"));
+        objects.Events.Add(Event("Warning", "Unhealthy", "Startup probe failed: connection refused", "a-1"));
+        objects.Events.Add(Event("Warning", "FailedScheduling", "0/2 nodes are available: 2 Insufficient nvidia.com/gpu.", "a-2"));
+
+        var o = ObservedStateEvaluator.Evaluate(d, objects, InFlight.None);
+
+        Assert.Equal("FailedScheduling: 0/2 nodes are available: 2 Insufficient nvidia.com/gpu.", o.LastEvent);
+    }
+
+    [Fact]
+    public void Once_every_pod_is_scheduled_the_newest_warning_explains_the_state()
+    {
+        var d = Deployment("vllm", replicas: 1);
+        var objects = Objects(d, Pod("a-0", ready: false));
+        objects.Events.Add(Event("Warning", "Unhealthy", "Startup probe failed: connection refused"));
+        objects.Events.Add(Event("Warning", "FailedScheduling", "0/2 nodes are available: 2 Insufficient nvidia.com/gpu."));
+
+        var o = ObservedStateEvaluator.Evaluate(d, objects, InFlight.None);
+
+        Assert.Equal("Unhealthy: Startup probe failed: connection refused", o.LastEvent);
+    }
+
+    [Fact]
     public void Some_ready_and_one_unschedulable_is_degraded()
     {
         var d = Deployment("vllm", replicas: 2);
@@ -174,6 +202,6 @@ public sealed class ObservedStateEvaluatorTests
         },
     };
 
-    private static Corev1Event Event(string type, string reason, string message) =>
-        new() { Type = type, Reason = reason, Message = message, LastTimestamp = DateTime.UtcNow, InvolvedObject = new V1ObjectReference { Kind = "Pod", Name = "a-0" } };
+    private static Corev1Event Event(string type, string reason, string message, string pod = "a-0") =>
+        new() { Type = type, Reason = reason, Message = message, LastTimestamp = DateTime.UtcNow, InvolvedObject = new V1ObjectReference { Kind = "Pod", Name = pod } };
 }

@@ -78,7 +78,7 @@ public sealed class PortalChartTemplateTests
         Assert.Equal("InMemory", (string?)settings["Hangfire__Storage"]);
         Assert.Equal("inference", (string?)settings["Kubernetes__Namespaces__0"]);
         Assert.Equal("false", (string?)settings["Kubernetes__CreateNamespaces"]);
-        Assert.Equal("ClusterDns", (string?)settings["Kubernetes__ServiceAccess"]);
+        Assert.Equal("PodIp", (string?)settings["Kubernetes__ServiceAccess"]);
         Assert.Equal("", (string?)settings["Kubernetes__Kubeconfig"]);
         Assert.Equal("00:00:15", (string?)settings["Reconcile__Interval"]);
         Assert.Equal("http://prometheus-operated.monitoring.svc:9090", (string?)settings["Prometheus__Url"]);

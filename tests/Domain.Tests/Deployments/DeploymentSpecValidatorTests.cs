@@ -252,12 +252,56 @@ public sealed class DeploymentSpecValidatorTests
         AssertRejected(Specs.Vllm with { Autoscaling = Specs.Vllm.Autoscaling with { MinReplicas = 5, MaxReplicas = 3 } }, "autoscaling.maxReplicas");
 
     [Fact]
-    public void Ollama_can_only_autoscale_on_cpu()
+    public void Ollama_scales_on_the_gateways_requests_gpu_or_cpu_not_on_engine_metrics()
     {
         var waiting = Specs.Ollama with { Autoscaling = new AutoscalingSpec { Mode = AutoscalingMode.Hpa, Metric = "requests-waiting" } };
-        AssertRejected(waiting, "autoscaling.metric", "cpu");
+        AssertRejected(waiting, "autoscaling.metric", "gateway-in-flight");
         Assert.True(Validate(waiting with { Autoscaling = waiting.Autoscaling with { Metric = "cpu" } }).IsValid);
+        Assert.True(Validate(waiting with { Autoscaling = waiting.Autoscaling with { Mode = AutoscalingMode.Keda, Metric = "gateway-in-flight", MinReplicas = 0 } }).IsValid);
     }
+
+    [Fact]
+    public void Minimum_above_maximum_is_a_field_error_on_the_minimum()
+    {
+        var result = Validate(Specs.Vllm with { Autoscaling = Specs.Vllm.Autoscaling with { MinReplicas = 5, MaxReplicas = 3 } });
+        Assert.Contains("cannot be more than the maximum", string.Join(" ", result.Errors["autoscaling.minReplicas"]));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-2)]
+    [InlineData(double.NaN)]
+    public void Target_must_be_positive(double target) =>
+        AssertRejected(Specs.Vllm with { Autoscaling = Specs.Vllm.Autoscaling with { Target = target } }, "autoscaling.target", "positive");
+
+    [Fact]
+    public void An_unknown_signal_is_named_with_the_signals_there_are() =>
+        AssertRejected(Specs.Vllm with { Autoscaling = Specs.Vllm.Autoscaling with { Metric = "vibes" } }, "autoscaling.metric", "Unknown signal 'vibes'");
+
+    [Theory]
+    [InlineData("ttft-p95")]
+    [InlineData("gateway-in-flight")]
+    public void Deployment_wide_signals_need_keda(string metric)
+    {
+        var hpa = Specs.Vllm with { Autoscaling = Specs.Vllm.Autoscaling with { Metric = metric, Target = 1 } };
+        AssertRejected(hpa, "autoscaling.metric", "only KEDA");
+        Assert.True(Validate(hpa with { Autoscaling = hpa.Autoscaling with { Mode = AutoscalingMode.Keda } }).IsValid);
+    }
+
+    [Fact]
+    public void Gpu_utilisation_is_a_percentage_of_gpus_the_replica_has()
+    {
+        AssertRejected(Specs.Vllm with { Autoscaling = Specs.Vllm.Autoscaling with { Metric = "gpu-utilization", Target = 120 } }, "autoscaling.target", "percentage");
+        AssertRejected(Specs.Ollama with { GpusPerReplica = 0, Autoscaling = new AutoscalingSpec { Mode = AutoscalingMode.Hpa, Metric = "gpu-utilization", Target = 70 } },
+            "autoscaling.metric", "at least one GPU");
+    }
+
+    [Theory]
+    [InlineData(-1, 15, "autoscaling.cooldownSeconds")]
+    [InlineData(90_000, 15, "autoscaling.cooldownSeconds")]
+    [InlineData(300, 0, "autoscaling.pollingSeconds")]
+    public void Cooldown_and_polling_have_ranges(int cooldown, int polling, string field) =>
+        AssertRejected(Specs.Vllm with { Autoscaling = Specs.Vllm.Autoscaling with { Mode = AutoscalingMode.Keda, CooldownSeconds = cooldown, PollingSeconds = polling } }, field);
 
     [Fact]
     public void Scaling_on_cpu_needs_a_cpu_request() =>

@@ -195,11 +195,49 @@ public sealed class ManifestRendererTests
         Assert.Null(m.Hpa);
         Assert.Equal(("StatefulSet", "llama-8b"), (scaled.Spec.ScaleTargetRef.Kind, scaled.Spec.ScaleTargetRef.Name));
         Assert.Equal((0, 3), (scaled.Spec.MinReplicaCount, scaled.Spec.MaxReplicaCount));
-        var trigger = Assert.Single(scaled.Spec.Triggers);
+        Assert.Equal((15, 300), (scaled.Spec.PollingInterval, scaled.Spec.CooldownPeriod));
+        Assert.Equal(300, scaled.Spec.Advanced!.HorizontalPodAutoscalerConfig!.Behavior!.ScaleDown.StabilizationWindowSeconds);
+        var trigger = scaled.Spec.Triggers[0];
         Assert.Equal("prometheus", trigger.Type);
         Assert.Equal("http://prom:9090", trigger.Metadata["serverAddress"]);
         Assert.Equal("sum(sglang:num_queue_reqs{namespace=\"models\",deployment=\"llama-8b\"})", trigger.Metadata["query"]);
         Assert.Equal("10", trigger.Metadata["threshold"]);
+
+        // Minimum 0: a second trigger on the gateway's requests wakes it (activation only).
+        var wake = scaled.Spec.Triggers[1];
+        Assert.Equal(("prometheus", "gateway-requests", "0"), (wake.Type, wake.Name, wake.Metadata["activationThreshold"]));
+        Assert.Contains("portal_gateway_held_requests{deployment=\"llama-8b\"}", wake.Metadata["query"]);
+        var noWake = ManifestRenderer.Render(Specs.Sglang with { Autoscaling = Specs.Sglang.Autoscaling with { MinReplicas = 1 } }, 1).ScaledObject!;
+        Assert.Single(noWake.Spec.Triggers);
+    }
+
+    [Fact]
+    public void Cooldown_and_polling_reach_keda_and_the_hpa_scale_down_window()
+    {
+        var spec = Specs.Sglang with { Autoscaling = Specs.Sglang.Autoscaling with { CooldownSeconds = 42, PollingSeconds = 3 } };
+        var scaled = ManifestRenderer.Render(spec, 1).ScaledObject!;
+        Assert.Equal((3, 42), (scaled.Spec.PollingInterval, scaled.Spec.CooldownPeriod));
+        var hpa = ManifestRenderer.Render(Specs.Vllm with { Autoscaling = Specs.Vllm.Autoscaling with { CooldownSeconds = 42 } }, 1).Hpa!;
+        Assert.Equal(42, hpa.Spec.Behavior.ScaleDown.StabilizationWindowSeconds);
+        Assert.Null(hpa.Spec.Behavior.ScaleUp);
+    }
+
+    [Fact]
+    public void Hpa_on_gpu_utilisation_reads_dcgm_per_pod_with_the_target_for_all_its_gpus()
+    {
+        var spec = Specs.Vllm with { GpusPerReplica = 2, Engine = Specs.Vllm.Engine with { TensorParallel = 2 }, Autoscaling = Specs.Vllm.Autoscaling with { Metric = "gpu-utilization", Target = 60 } };
+        var metric = Assert.Single(ManifestRenderer.Render(spec, 1).Hpa!.Spec.Metrics);
+        Assert.Equal(("Pods", "DCGM_FI_DEV_GPU_UTIL", "120"), (metric.Type, metric.Pods.Metric.Name, metric.Pods.Target.AverageValue.ToString()));
+    }
+
+    [Fact]
+    public void Keda_on_ttft_p95_compares_one_value_for_the_deployment()
+    {
+        var spec = Specs.Vllm with { Autoscaling = Specs.Vllm.Autoscaling with { Mode = AutoscalingMode.Keda, Metric = "ttft-p95", Target = 0.5, MinReplicas = 1 } };
+        var trigger = Assert.Single(ManifestRenderer.Render(spec, 1).ScaledObject!.Spec.Triggers);
+        Assert.Equal("Value", trigger.MetricType);
+        Assert.Equal("histogram_quantile(0.95, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket{namespace=\"models\",deployment=\"qwen-7b\"}[120s])))", trigger.Metadata["query"]);
+        Assert.Equal("0.5", trigger.Metadata["threshold"]);
     }
 
     [Fact]

@@ -25,6 +25,10 @@ public sealed class ApiInputAndAccessTests(ApiInputAndAccessTests.Fixture env) :
         { """{"name":"qwen","namespace":"default","framework":"vllm","model":"Qwen/Qwen2.5-7B-Instruct","replicas":1,"gpusPerReplica":1,"serviceType":"Ingress"}""", "serviceType" },
         { """{"name":"qwen","namespace":"kube-system","framework":"vllm","model":"Qwen/Qwen2.5-7B-Instruct","replicas":1,"gpusPerReplica":1}""", "namespace" },
         { """not json""", "body" },
+        { """{"name":"qwen","namespace":"default","framework":"vllm","model":"Qwen/Qwen2.5-7B-Instruct","gpusPerReplica":1,"autoscaling":{"mode":"Keda","minReplicas":4,"maxReplicas":2}}""", "autoscaling.minReplicas" },
+        { """{"name":"qwen","namespace":"default","framework":"vllm","model":"Qwen/Qwen2.5-7B-Instruct","gpusPerReplica":1,"autoscaling":{"mode":"Hpa","target":0}}""", "autoscaling.target" },
+        { """{"name":"qwen","namespace":"default","framework":"vllm","model":"Qwen/Qwen2.5-7B-Instruct","gpusPerReplica":1,"autoscaling":{"mode":"Hpa","minReplicas":0}}""", "autoscaling.minReplicas" },
+        { """{"name":"qwen","namespace":"default","framework":"vllm","model":"Qwen/Qwen2.5-7B-Instruct","gpusPerReplica":1,"autoscaling":{"mode":"Keda","metric":"vibes"}}""", "autoscaling.metric" },
     };
 
     [Theory]
@@ -117,7 +121,7 @@ public sealed class ApiInputAndAccessTests(ApiInputAndAccessTests.Fixture env) :
         public async Task<CreatedApiKey> KeyForAsync(string email, string role)
         {
             await using var scope = Cluster.Portal.Services.CreateAsyncScope();
-            var users = scope.ServiceProvider.GetRequiredService<UserAdministration>();
+            var users = scope.AsAdmin().ServiceProvider.GetRequiredService<UserAdministration>();
             await users.CreateAsync(email, "Some-pass-1", role);
             var user = (await users.ListAsync(CancellationToken.None)).Single(u => u.Email == email);
             return await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync(user.Id, "test", CancellationToken.None);

@@ -106,8 +106,9 @@ public sealed class BenchmarkFixture : IAsyncLifetime
     public async Task<string> KeyForAsync(string email, string role)
     {
         await using var scope = Env.Portal.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserAdministration>();
-        await users.CreateAsync(email, "Some-pass-1", role);
+        var users = scope.AsAdmin().ServiceProvider.GetRequiredService<UserAdministration>();
+        var created = await users.CreateAsync(email, "Some-pass-1", role);
+        Assert.True(created.Succeeded, string.Join("; ", created.Errors));
         var user = (await users.ListAsync(CancellationToken.None)).Single(u => u.Email == email);
         return (await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync(user.Id, "test", CancellationToken.None)).Key;
     }

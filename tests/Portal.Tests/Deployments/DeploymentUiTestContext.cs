@@ -13,6 +13,7 @@ using Portal.Auth;
 using Portal.Extensions;
 using Portal.Infrastructure.Kubernetes;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Prometheus;
 using Portal.Jobs;
 using Portal.Simulator;
 using Portal.TestSupport;
@@ -65,6 +66,7 @@ public abstract class DeploymentUiTestContext : BunitContext
         Services.AddPortalPersistence(configuration);
         Services.AddPortalKubernetes(configuration);
         Services.AddPortalJobs(configuration);
+        Services.AddPrometheusClient(configuration); // not configured: the autoscaling charts say so
         Services.AddSingleton(User);
         Services.AddSingleton<ICurrentUser>(User);
         Services.AddDeploymentUi();

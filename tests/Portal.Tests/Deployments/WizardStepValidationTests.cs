@@ -90,6 +90,36 @@ public sealed class WizardStepValidationTests(SimulatorFixture simulator) : Depl
     }
 
     [Fact]
+    public void Bad_autoscaling_input_is_marked_next_to_each_field_and_the_wizard_stays_on_the_step()
+    {
+        SignInAsOperator();
+        var wizard = RenderWithPopovers<DeployWizardView>();
+        StartAt(wizard, "vllm", "Qwen/Qwen2.5-7B-Instruct");
+        GoNextTo(wizard, "Scaling & access");
+
+        // HPA with a minimum of 0, a maximum below it, a target of 0.
+        wizard.FindAll("input[name='autoscaling-mode']")[1].Click(); // HPA
+        wizard.WaitForElement("#autoscaling-min").Change("0");
+        wizard.Find("#autoscaling-max").Change("0");
+        wizard.Find("#autoscaling-target").Change("0");
+        wizard.Find("#wizard-next").Click();
+
+        wizard.WaitForAssertion(() => Assert.Contains("choose KEDA to scale to zero", HelperTextOf(wizard.Find("#autoscaling-min"))));
+        Assert.Contains("Maximum replicas must be at least 1", HelperTextOf(wizard.Find("#autoscaling-max")));
+        Assert.Equal("Target must be a positive number.", HelperTextOf(wizard.Find("#autoscaling-target")));
+        Assert.Equal("Scaling & access", wizard.Find("#wizard-step-title").TextContent);
+
+        // KEDA allows 0; a minimum above the maximum is still refused next to the minimum.
+        wizard.FindAll("input[name='autoscaling-mode']")[2].Click(); // KEDA
+        wizard.WaitForElement("#autoscaling-min").Change("3");
+        wizard.Find("#autoscaling-max").Change("2");
+        wizard.Find("#autoscaling-target").Change("5");
+        wizard.Find("#wizard-next").Click();
+        wizard.WaitForAssertion(() => Assert.Contains("cannot be more than the maximum (2)", HelperTextOf(wizard.Find("#autoscaling-min"))));
+        Assert.Equal("Scaling & access", wizard.Find("#wizard-step-title").TextContent);
+    }
+
+    [Fact]
     public void Each_extra_argument_is_checked_on_its_own_row()
     {
         SignInAsOperator();

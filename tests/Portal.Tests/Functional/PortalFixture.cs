@@ -17,7 +17,7 @@ public sealed class PortalFixture : IAsyncLifetime
     {
         App.Start();
         await using var scope = App.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserAdministration>();
+        var users = scope.AsAdmin().ServiceProvider.GetRequiredService<UserAdministration>();
         await users.CreateAsync(ViewerEmail, UserPassword, "Viewer");
         await users.CreateAsync(OperatorEmail, UserPassword, "Operator");
     }

@@ -1,3 +1,4 @@
+using Portal.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Application.Security;
 using Portal.Services;
@@ -10,7 +11,7 @@ public sealed class UserAdministrationTests(PortalFixture portal) : IClassFixtur
     public async Task The_last_admin_can_be_neither_demoted_nor_deleted()
     {
         await using var scope = portal.App.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserAdministration>();
+        var users = scope.AsAdmin().ServiceProvider.GetRequiredService<UserAdministration>();
         var admin = (await users.ListAsync(CancellationToken.None)).Single(u => u.Role == PortalRoles.Admin);
 
         var demoted = await users.SetRoleAsync(admin.Id, PortalRoles.Viewer);
@@ -26,7 +27,7 @@ public sealed class UserAdministrationTests(PortalFixture portal) : IClassFixtur
     public async Task A_weak_password_is_refused_with_identitys_reasons()
     {
         await using var scope = portal.App.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserAdministration>();
+        var users = scope.AsAdmin().ServiceProvider.GetRequiredService<UserAdministration>();
 
         var result = await users.CreateAsync("weak@portal.test", "short", PortalRoles.Viewer);
 

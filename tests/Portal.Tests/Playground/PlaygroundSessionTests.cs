@@ -65,8 +65,10 @@ public sealed class PlaygroundSessionTests(GatewayFixture fx)
 
             var generation = session.SendAsync(User, "Write a very long poem.", Ct);
             var reply = () => session.Columns[0].Turns[^1];
+            var begun = DateTime.UtcNow + TimeSpan.FromSeconds(20);
             while (reply().Length < 10)
             {
+                Assert.True(reply().Status != TurnStatus.Failed && DateTime.UtcNow < begun, $"the reply did not begin: {reply().Status} {reply().Error}");
                 await Task.Delay(20, Ct);
             }
 

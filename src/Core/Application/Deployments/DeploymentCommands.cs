@@ -83,6 +83,13 @@ public sealed class DeploymentCommands(
             errors["huggingFaceToken"] = [problem];
         }
 
+        // A pasted token becomes the Secret NAME-hf-token; naming another Secret as well is a contradiction, not a choice to make silently.
+        if (command.HuggingFaceToken is not null && command.Spec.HuggingFaceTokenSecret is { Length: > 0 } named
+            && spec.Name.Length > 0 && named != TokenSecret.NameFor(spec.Name))
+        {
+            errors["huggingFaceTokenSecret"] = [$"Give either huggingFaceToken (stored as the Secret {TokenSecret.NameFor(spec.Name)}) or the name of an existing Secret, not both."];
+        }
+
         return errors;
     }
 

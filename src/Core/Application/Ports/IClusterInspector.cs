@@ -15,7 +15,10 @@ public sealed record PodInfo(
     DateTimeOffset? CreatedAt,
     bool Terminating,
     string? Reason,
-    string? Message)
+    string? Message,
+    DateTimeOffset? ScheduledAt = null,
+    DateTimeOffset? StartedAt = null,
+    DateTimeOffset? ReadyAt = null)
 {
     /// <summary>What a person reads in the status column: the waiting/termination reason when there is one, else the phase.</summary>
     public string Status => Terminating ? "Terminating" : Reason ?? Phase;
@@ -47,6 +50,12 @@ public interface IClusterInspector
 
     /// <summary>The last <paramref name="tailLines"/> lines of a pod's engine container.</summary>
     Task<IReadOnlyList<string>> LogTailAsync(string ns, string pod, int tailLines, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The last <paramref name="tailLines"/> lines the engine container wrote before it last stopped: the kubelet keeps
+    /// the previous container's log (<c>kubectl logs --previous</c>), which says why a crash-looping pod crashes.
+    /// </summary>
+    Task<IReadOnlyList<string>> PreviousLogTailAsync(string ns, string pod, int tailLines, CancellationToken cancellationToken);
 
     /// <summary>The last <paramref name="tailLines"/> lines, then every new line until cancelled or the container stops.</summary>
     IAsyncEnumerable<string> FollowLogAsync(string ns, string pod, int tailLines, CancellationToken cancellationToken);

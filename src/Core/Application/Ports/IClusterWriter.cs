@@ -20,6 +20,12 @@ public interface IClusterWriter
     /// <summary>Sets the StatefulSet's replicas through its scale subresource.</summary>
     Task ScaleAsync(string ns, string name, int replicas, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Sets or removes KEDA's <c>autoscaling.keda.sh/force-activation</c> annotation on the deployment's ScaledObject:
+    /// while it is set KEDA activates the target from zero and keeps it active.
+    /// </summary>
+    Task SetForceActivationAsync(string ns, string name, bool active, CancellationToken cancellationToken);
+
     /// <summary>Removes what the portal created; the model-cache claims stay unless <paramref name="deleteModelCache"/>.</summary>
     Task DeleteAsync(string ns, string name, bool deleteModelCache, CancellationToken cancellationToken);
 

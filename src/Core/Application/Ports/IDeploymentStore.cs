@@ -41,6 +41,9 @@ public interface IDeploymentStore
     /// </summary>
     Task<SaveOutcome> SaveAsync(Deployment deployment, Guid readStamp, Operation operation, CancellationToken cancellationToken);
 
+    /// <summary>Adds an operation that changes no revision (a wake from zero); its id is set.</summary>
+    Task AddOperationAsync(Operation operation, CancellationToken cancellationToken);
+
     /// <summary>Records the job that carries an operation out.</summary>
     Task SetJobIdsAsync(IReadOnlyCollection<Operation> operations, CancellationToken cancellationToken);
 

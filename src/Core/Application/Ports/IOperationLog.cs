@@ -16,6 +16,9 @@ public interface IOperationLog
 
     Task FinishAsync(long operationId, OperationOutcome outcome, string? message, CancellationToken cancellationToken);
 
+    /// <summary>Replaces the operation's parameters (a wake records the cold start it measured).</summary>
+    Task SetParametersAsync(long operationId, OperationParameters parameters, CancellationToken cancellationToken);
+
     /// <summary>Loads the deployment, applies <paramref name="change"/> to observed fields and saves, re-reading if a user edited it meanwhile.</summary>
     Task<Deployment?> UpdateDeploymentAsync(Guid deploymentId, Action<Deployment> change, CancellationToken cancellationToken);
 

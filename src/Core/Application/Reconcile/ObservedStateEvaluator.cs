@@ -53,6 +53,12 @@ public static class ObservedStateEvaluator
         var crashing = livePods.Any(IsCrashing);
         var unschedulable = livePods.Any(IsUnschedulable);
 
+        if (desired == 0 && livePods.Count == 0 && objects.StatefulSet is not null && !inFlight.Deploy
+            && deployment.AppliedRevision >= deployment.Revision && deployment.Spec.Autoscaling is { Mode: AutoscalingMode.Keda, MinReplicas: 0 })
+        {
+            return new Observation(ObservedState.Idle, 0, restarts, MeaningfulEvent(objects, ObservedState.Idle), drift);
+        }
+
         var observed =
             inFlight.Deploy || deployment.AppliedRevision < deployment.Revision || objects.StatefulSet is null ? ObservedState.Deploying
             : ready >= desired && desired > 0 && modelReady ? ObservedState.Ready
@@ -127,12 +133,17 @@ public static class ObservedStateEvaluator
     /// <summary>
     /// "reason: message" of the event that explains the state: the newest warning while something
     /// is wrong or under way, the newest event once all is well (old warnings would mislead then).
+    /// A pod that cannot be scheduled is the blocker: its FailedScheduling comes before newer warnings of pods
+    /// that merely still load (a startup probe fails, as it records Unhealthy, until the model is in memory).
     /// </summary>
     private static string? MeaningfulEvent(DeploymentObjects objects, ObservedState state)
     {
+        var unschedulable = objects.Pods.Where(IsUnschedulable).Select(p => p.Name()).ToHashSet(StringComparer.Ordinal);
         var e = state is ObservedState.Ready or ObservedState.Stopped
             ? objects.Events.FirstOrDefault(e => e.Type != "Warning")
-            : objects.Events.FirstOrDefault(e => e.Type == "Warning") ?? objects.Events.FirstOrDefault();
+            : objects.Events.FirstOrDefault(e => e is { Type: "Warning", Reason: "FailedScheduling" } && unschedulable.Contains(e.InvolvedObject?.Name ?? ""))
+              ?? objects.Events.FirstOrDefault(e => e.Type == "Warning")
+              ?? objects.Events.FirstOrDefault();
         return e is null ? null : $"{e.Reason}: {e.Message}";
     }
 }

@@ -87,7 +87,7 @@ public static class ReconcilePlanner
 
     /// <summary>Open operations old enough that a missing job means it was lost, not that it is still being enqueued.</summary>
     public static IEnumerable<Operation> LostJobCandidates(ReconcileRows rows, DateTimeOffset now, TimeSpan grace) =>
-        rows.OpenOperations.Where(o => now - o.RequestedAt > grace);
+        rows.OpenOperations.Where(o => o.Kind != OperationKind.Wake && now - o.RequestedAt > grace); // the gateway's process runs a wake, no job
 
     /// <summary>Copies the observation onto the row; true when something a user sees changed.</summary>
     private static bool Apply(Deployment d, Observation o, DateTimeOffset now)
@@ -100,9 +100,10 @@ public static class ReconcilePlanner
         d.Restarts = o.Restarts;
         d.LastEvent = o.LastEvent;
         d.Drift = drift;
-        d.ObservedAt = now;
-        if (changed)
+        if (changed || d.ObservedAt is null)
         {
+            // Only rows whose observation changed are written: a pass over a steady fleet writes nothing.
+            d.ObservedAt = now;
             d.UpdatedAt = now;
         }
 

@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
 using Portal.Application.Ports;
 using Portal.Domain.Security;
 
@@ -15,8 +17,11 @@ public sealed record ApiKeyRow(Guid Id, string Name, string Prefix, string Owner
 public sealed record ApiKeyIdentity(Guid KeyId, string UserId, string Email, IReadOnlyList<string> Roles);
 
 /// <summary>
-/// API keys: created (and shown) once, stored as a SHA-256 hash, revocable. Validation is cached briefly so the
-/// gateway does not query the database on every request; revoking clears the cache.
+/// API keys: created (and shown) once, stored as a SHA-256 hash, revocable. Validation is cached for a second so the
+/// gateway does not query the database on every request. Revoking a key, and deleting its owner or changing the
+/// owner's role (<see cref="ForgetUser"/>), take effect at once on this replica; <see cref="Revoked"/> lets the
+/// infrastructure tell the other replicas, which call <see cref="ForgetCached"/> (without that channel, their cache
+/// holds its answer for at most <see cref="CacheFor"/>).
 /// </summary>
 public sealed partial class ApiKeyService(
     IApiKeyStore store,
@@ -27,8 +32,14 @@ public sealed partial class ApiKeyService(
     public const string KeyPrefix = "ipk_";
     public const int MinimumLength = 24;
     private const int PrefixLength = 12;
-    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
+    /// <summary>How long one replica trusts what it last read about a key: the longest a revocation elsewhere takes to reach it.</summary>
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _byUser = new(StringComparer.Ordinal);
     private static readonly TimeSpan LastUsedEvery = TimeSpan.FromMinutes(1);
+
+    /// <summary>Raised with the key's hash after this process revoked it.</summary>
+    public event Action<string>? Revoked;
 
     public Task<CreatedApiKey> CreateAsync(string userId, string name, CancellationToken cancellationToken) =>
         StoreAsync(userId, name, KeyPrefix + Base64Url(RandomNumberGenerator.GetBytes(32)), cancellationToken);
@@ -57,7 +68,24 @@ public sealed partial class ApiKeyService(
         }
 
         cache.Remove(hash);
+        Revoked?.Invoke(hash);
         return true;
+    }
+
+    /// <summary>Drops a cached validation: another replica revoked that key.</summary>
+    public void ForgetCached(string hash) => cache.Remove(hash);
+
+    /// <summary>
+    /// Drops every cached answer about <paramref name="userId"/>'s keys, so a deleted user's keys stop working and a
+    /// changed role applies from the next request on.
+    /// </summary>
+    public void ForgetUser(string userId)
+    {
+        if (_byUser.TryRemove(userId, out var forget))
+        {
+            forget.Cancel();
+            forget.Dispose();
+        }
     }
 
     /// <summary>The identity behind a presented key, or null for an unknown or revoked key.</summary>
@@ -75,7 +103,21 @@ public sealed partial class ApiKeyService(
         }
 
         var identity = await LoadAsync(hash, cancellationToken);
-        cache.Set(hash, identity, CacheFor);
+        var entry = new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = CacheFor };
+        if (identity is not null)
+        {
+            var forget = _byUser.GetOrAdd(identity.UserId, _ => new CancellationTokenSource());
+            try
+            {
+                entry.AddExpirationToken(new CancellationChangeToken(forget.Token));
+            }
+            catch (ObjectDisposedException)
+            {
+                return identity; // the user was forgotten meanwhile: answer, but do not cache
+            }
+        }
+
+        cache.Set(hash, identity, entry);
         return identity;
     }
 

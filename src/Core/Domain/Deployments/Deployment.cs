@@ -57,6 +57,7 @@ public sealed class Deployment
 
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>When reconcile last saw the observed state change (first observation included); a steady deployment keeps it.</summary>
     public DateTimeOffset? ObservedAt { get; set; }
 
     /// <summary>Optimistic concurrency: changes on every save, a stale write fails.</summary>

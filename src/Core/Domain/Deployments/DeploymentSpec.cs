@@ -125,4 +125,13 @@ public sealed record AutoscalingSpec
     public int MinReplicas { get; init; } = 1;
 
     public int MaxReplicas { get; init; } = 4;
+
+    /// <summary>
+    /// Seconds the signal must stay low before replicas are removed: the HPA's scale-down stabilisation window
+    /// (its default is 300 s), and with KEDA also the cooldown before scaling to zero (KEDA's default, 300 s).
+    /// </summary>
+    public int CooldownSeconds { get; init; } = 300;
+
+    /// <summary>How often KEDA evaluates the triggers (its pollingInterval, in seconds); the HPA's period is the cluster's.</summary>
+    public int PollingSeconds { get; init; } = 15;
 }

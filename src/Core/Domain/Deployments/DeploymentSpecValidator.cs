@@ -63,9 +63,9 @@ public static partial class DeploymentSpecValidator
         }
 
         if (spec.ServedModelName is { } served && profile is not null && profile.Supports(EngineOption.ServedModelName)
-            && (served.Length is 0 or > 256 || served.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+            && !ServedModelNames.IsValid(served))
         {
-            errors.Add("servedModelName", "Served model name must be 1–256 characters without spaces or control characters.");
+            errors.Add("servedModelName", ServedModelNames.Rule);
         }
 
         if (spec.ContextLength is < MinContextLength or > MaxContextLength)
@@ -351,7 +351,7 @@ public static partial class DeploymentSpecValidator
 
         if (!AutoscalingMetrics.All.Contains(autoscaling.Metric))
         {
-            errors.Add("autoscaling.metric", $"Metric must be one of: {string.Join(", ", AutoscalingMetrics.All)}.");
+            errors.Add("autoscaling.metric", $"Unknown signal '{autoscaling.Metric}'; scale on one of: {string.Join(", ", profile is null ? AutoscalingMetrics.All : AutoscalingMetrics.SupportedBy(profile))}.");
         }
         else if (profile is not null && !AutoscalingMetrics.SupportedBy(profile).Contains(autoscaling.Metric))
         {
@@ -362,6 +362,15 @@ public static partial class DeploymentSpecValidator
         {
             errors.Add("autoscaling.metric", "Scaling on CPU needs a CPU request: set cpu.");
         }
+        else if (autoscaling.Metric == AutoscalingMetrics.GpuUtilization && spec.GpusPerReplica < 1)
+        {
+            errors.Add("autoscaling.metric", "Scaling on GPU utilisation needs at least one GPU per replica.");
+        }
+        else if (autoscaling.Mode == AutoscalingMode.Hpa && !AutoscalingMetrics.HpaCanUse(autoscaling.Metric))
+        {
+            errors.Add("autoscaling.metric",
+                $"{AutoscalingMetrics.Signal(autoscaling.Metric)!.Label} is one value for the whole deployment, which only KEDA evaluates; choose KEDA or a per-replica signal.");
+        }
 
         var lowest = autoscaling.Mode == AutoscalingMode.Keda ? 0 : 1;
         if (autoscaling.MinReplicas < lowest)
@@ -369,6 +378,10 @@ public static partial class DeploymentSpecValidator
             errors.Add("autoscaling.minReplicas", lowest == 1
                 ? "The HPA cannot scale below 1 replica; choose KEDA to scale to zero."
                 : "Minimum replicas cannot be negative.");
+        }
+        else if (autoscaling.MinReplicas > autoscaling.MaxReplicas)
+        {
+            errors.Add("autoscaling.minReplicas", $"Minimum replicas ({autoscaling.MinReplicas}) cannot be more than the maximum ({autoscaling.MaxReplicas}).");
         }
 
         if (autoscaling.MaxReplicas < Math.Max(1, autoscaling.MinReplicas) || autoscaling.MaxReplicas > limits.MaxReplicas)
@@ -380,6 +393,24 @@ public static partial class DeploymentSpecValidator
         if (!(double.IsFinite(autoscaling.Target) && autoscaling.Target > 0))
         {
             errors.Add("autoscaling.target", "Target must be a positive number.");
+        }
+        else if (autoscaling.Metric == AutoscalingMetrics.KvCacheUsage && autoscaling.Target > 1)
+        {
+            errors.Add("autoscaling.target", "KV-cache use is a fraction: the target must be at most 1 (for example 0.8).");
+        }
+        else if (autoscaling.Metric is AutoscalingMetrics.GpuUtilization or AutoscalingMetrics.Cpu && autoscaling.Target > 100)
+        {
+            errors.Add("autoscaling.target", "A utilisation target is a percentage: at most 100.");
+        }
+
+        if (autoscaling.CooldownSeconds is < 0 or > 86_400)
+        {
+            errors.Add("autoscaling.cooldownSeconds", "Cooldown must be between 0 and 86400 seconds.");
+        }
+
+        if (autoscaling.PollingSeconds is < 1 or > 3_600)
+        {
+            errors.Add("autoscaling.pollingSeconds", "Polling interval must be between 1 and 3600 seconds.");
         }
     }
 
@@ -428,21 +459,21 @@ public static partial class DeploymentSpecValidator
     private static bool IsDnsSubdomain(string value) =>
         value.Length <= 253 && value.Split('.').All(part => Dns1123Label().IsMatch(part));
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\z")]
     private static partial Regex Dns1123Label();
 
     // k8s.io/apimachinery/pkg/api/resource: <signedNumber><suffix>, here without a sign (must be positive).
-    [GeneratedRegex(@"^(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[mkMGTPE]|[eE][+-]?\d+)?$")]
+    [GeneratedRegex(@"^(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[mkMGTPE]|[eE][+-]?\d+)?\z")]
     private static partial Regex QuantityGrammar();
 
-    [GeneratedRegex("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")]
+    [GeneratedRegex("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\\z")]
     private static partial Regex LabelValue();
 
     // Kubernetes' IsEnvVarName before 1.34 relaxed it: the portable rule.
-    [GeneratedRegex("^[-._a-zA-Z][-._a-zA-Z0-9]*$")]
+    [GeneratedRegex("^[-._a-zA-Z][-._a-zA-Z0-9]*\\z")]
     private static partial Regex EnvVarName();
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\\z")]
     private static partial Regex ImageTag();
 
     private sealed class Errors

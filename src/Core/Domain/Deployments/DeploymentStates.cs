@@ -19,6 +19,9 @@ public enum ObservedState
     Scaling,
     Stopped,
     Deleting,
+
+    /// <summary>Scaled to zero by its autoscaler (KEDA, minimum 0); the next request wakes it.</summary>
+    Idle,
 }
 
 public enum OperationKind
@@ -30,6 +33,9 @@ public enum OperationKind
     Delete,
     Reconcile,
     PullModel,
+
+    /// <summary>Activates a deployment scaled to zero because a request is waiting for it.</summary>
+    Wake,
 }
 
 public enum OperationOutcome

@@ -33,10 +33,10 @@ public static partial class ModelIds
     };
 
     // huggingface_hub's validate_repo_id: word characters, '-' and '.', not starting or ending with '-' or '.'.
-    [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?/[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")]
+    [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?/[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\z")]
     private static partial Regex HuggingFaceId();
 
     // ollama types/model/name.go: optional host and namespace, a model name and a tag of at most 80 characters.
-    [GeneratedRegex(@"^(?:[A-Za-z0-9][A-Za-z0-9._:-]*/)?(?:[A-Za-z0-9][A-Za-z0-9._-]{0,79}/)?[A-Za-z0-9][A-Za-z0-9._-]{0,79}(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,79})?$")]
+    [GeneratedRegex(@"^(?:[A-Za-z0-9][A-Za-z0-9._:-]*/)?(?:[A-Za-z0-9][A-Za-z0-9._-]{0,79}/)?[A-Za-z0-9][A-Za-z0-9._-]{0,79}(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,79})?\z")]
     private static partial Regex OllamaName();
 }

@@ -26,7 +26,8 @@ internal static class AutoscalerRenderer
                 ScaleTargetRef = new V2CrossVersionObjectReference { ApiVersion = "apps/v1", Kind = "StatefulSet", Name = spec.Name },
                 MinReplicas = autoscaling.MinReplicas,
                 MaxReplicas = autoscaling.MaxReplicas,
-                Metrics = [HpaMetric(autoscaling, profile)],
+                Metrics = [HpaMetric(spec, profile)],
+                Behavior = Behavior(autoscaling),
             },
         };
     }
@@ -45,11 +46,12 @@ internal static class AutoscalerRenderer
             Spec = new KedaScaledObjectSpec
             {
                 ScaleTargetRef = new KedaScaleTargetRef { ApiVersion = "apps/v1", Kind = "StatefulSet", Name = spec.Name },
-                PollingInterval = 15,
-                CooldownPeriod = 300,
+                PollingInterval = autoscaling.PollingSeconds,
+                CooldownPeriod = autoscaling.CooldownSeconds,
                 MinReplicaCount = autoscaling.MinReplicas,
                 MaxReplicaCount = autoscaling.MaxReplicas,
-                Triggers = [KedaTrigger(spec, profile, options)],
+                Advanced = new KedaAdvanced { HorizontalPodAutoscalerConfig = new KedaHpaConfig { Behavior = Behavior(autoscaling) } },
+                Triggers = KedaTriggers(spec, profile, options),
             },
         };
     }
@@ -60,15 +62,27 @@ internal static class AutoscalerRenderer
     /// </summary>
     public static string CustomMetricName(string prometheusName) => prometheusName.Replace(':', '_');
 
-    /// <summary>The PromQL KEDA evaluates: the metric summed over one deployment's pods.</summary>
-    public static string KedaQuery(DeploymentSpec spec, string prometheusName, RenderOptions options) =>
-        $"sum({prometheusName}{{namespace=\"{spec.Namespace}\",{options.DeploymentSeriesLabel}=\"{spec.Name}\"}})";
+    /// <summary>
+    /// KEDA feeds every trigger to its HPA too. The wake trigger is there for activation only (any request the
+    /// gateway forwards or holds keeps a scaled-to-zero deployment up), so its scaling threshold is out of reach.
+    /// </summary>
+    public const string ActivationOnlyThreshold = "1000000";
+
+    /// <summary>The name of the trigger that wakes a deployment scaled to zero.</summary>
+    public const string WakeTriggerName = "gateway-requests";
 
     private static V1ObjectMeta Metadata(DeploymentSpec spec) =>
         new() { Name = spec.Name, NamespaceProperty = spec.Namespace, Labels = PortalLabels.For(spec) };
 
-    private static V2MetricSpec HpaMetric(AutoscalingSpec autoscaling, EngineProfile profile)
+    /// <summary>The scale-down stabilisation window is the spec's cooldown; scale-up keeps the controller's defaults.</summary>
+    private static V2HorizontalPodAutoscalerBehavior Behavior(AutoscalingSpec autoscaling) => new()
     {
+        ScaleDown = new V2HPAScalingRules { StabilizationWindowSeconds = autoscaling.CooldownSeconds },
+    };
+
+    private static V2MetricSpec HpaMetric(DeploymentSpec spec, EngineProfile profile)
+    {
+        var autoscaling = spec.Autoscaling;
         if (autoscaling.Metric == AutoscalingMetrics.Cpu)
         {
             return new V2MetricSpec
@@ -82,41 +96,70 @@ internal static class AutoscalerRenderer
             };
         }
 
-        var metric = EngineMetric(autoscaling, profile);
+        var metric = autoscaling.Metric == AutoscalingMetrics.GpuUtilization ? Monitoring.MetricCatalog.GpuUtil : EngineMetric(autoscaling, profile);
         return new V2MetricSpec
         {
             Type = "Pods",
             Pods = new V2PodsMetricSource
             {
                 Metric = new V2MetricIdentifier { Name = CustomMetricName(metric) },
-                Target = new V2MetricTarget { Type = "AverageValue", AverageValue = new ResourceQuantity(Number(autoscaling.Target)) },
+                Target = new V2MetricTarget { Type = "AverageValue", AverageValue = new ResourceQuantity(Number(AutoscalingMetrics.PerReplicaTarget(spec))) },
             },
         };
     }
 
-    private static KedaTrigger KedaTrigger(DeploymentSpec spec, EngineProfile profile, RenderOptions options)
+    private static List<KedaTrigger> KedaTriggers(DeploymentSpec spec, EngineProfile profile, RenderOptions options)
     {
         var autoscaling = spec.Autoscaling;
         if (autoscaling.Metric == AutoscalingMetrics.Cpu)
         {
-            return new KedaTrigger
-            {
-                Type = "cpu",
-                MetricType = "Utilization",
-                Metadata = new Dictionary<string, string> { ["value"] = CpuPercent(autoscaling).ToString(CultureInfo.InvariantCulture) },
-            };
+            return
+            [
+                new KedaTrigger
+                {
+                    Type = "cpu",
+                    MetricType = "Utilization",
+                    Metadata = new Dictionary<string, string> { ["value"] = CpuPercent(autoscaling).ToString(CultureInfo.InvariantCulture) },
+                },
+            ];
         }
 
-        return new KedaTrigger
+        var signal = AutoscalingMetrics.Signal(autoscaling.Metric)!;
+        var query = Monitoring.AutoscalingQueries.Total(spec, options.DeploymentSeriesLabel)
+            ?? throw new InvalidOperationException($"{profile.DisplayName} has no metric for {autoscaling.Metric}.");
+        var triggers = new List<KedaTrigger>
         {
-            Type = "prometheus",
-            Metadata = new Dictionary<string, string>
+            new()
             {
-                ["serverAddress"] = options.PrometheusServerAddress,
-                ["query"] = KedaQuery(spec, EngineMetric(autoscaling, profile), options),
-                ["threshold"] = Number(autoscaling.Target),
+                Type = "prometheus",
+                Name = autoscaling.Metric,
+                MetricType = signal.TargetType == SignalTarget.Value ? "Value" : null,
+                Metadata = new Dictionary<string, string>
+                {
+                    ["serverAddress"] = options.PrometheusServerAddress,
+                    ["query"] = query,
+                    ["threshold"] = Number(AutoscalingMetrics.PerReplicaTarget(spec)),
+                },
             },
         };
+
+        if (autoscaling.MinReplicas == 0 && autoscaling.Metric != AutoscalingMetrics.GatewayInFlight)
+        {
+            triggers.Add(new KedaTrigger
+            {
+                Type = "prometheus",
+                Name = WakeTriggerName,
+                Metadata = new Dictionary<string, string>
+                {
+                    ["serverAddress"] = options.PrometheusServerAddress,
+                    ["query"] = Monitoring.AutoscalingQueries.GatewayRequests(spec.Name),
+                    ["threshold"] = ActivationOnlyThreshold,
+                    ["activationThreshold"] = "0",
+                },
+            });
+        }
+
+        return triggers;
     }
 
     private static string EngineMetric(AutoscalingSpec autoscaling, EngineProfile profile) =>

@@ -101,6 +101,10 @@ public static class HelmValuesExporter
         if (manifests.Hpa is { } hpa)
         {
             autoscaling["hpa"] = new Dictionary<string, object?> { ["metrics"] = Plain(hpa.Spec.Metrics) };
+            if (hpa.Spec.Behavior is { } behavior)
+            {
+                ((Dictionary<string, object?>)autoscaling["hpa"]!)["behavior"] = Plain(behavior);
+            }
         }
 
         if (manifests.ScaledObject is { } scaled)
@@ -111,6 +115,10 @@ public static class HelmValuesExporter
                 ["cooldownPeriod"] = scaled.Spec.CooldownPeriod,
                 ["triggers"] = Plain(scaled.Spec.Triggers),
             };
+            if (scaled.Spec.Advanced?.HorizontalPodAutoscalerConfig?.Behavior is { } behavior)
+            {
+                ((Dictionary<string, object?>)autoscaling["keda"]!)["behavior"] = Plain(behavior);
+            }
         }
 
         return autoscaling;

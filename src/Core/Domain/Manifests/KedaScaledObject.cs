@@ -46,8 +46,24 @@ public sealed class KedaScaledObjectSpec
     [JsonPropertyName("maxReplicaCount")]
     public int? MaxReplicaCount { get; set; }
 
+    [JsonPropertyName("advanced")]
+    public KedaAdvanced? Advanced { get; set; }
+
     [JsonPropertyName("triggers")]
     public IList<KedaTrigger> Triggers { get; set; } = [];
+}
+
+/// <summary>KEDA's <c>spec.advanced</c>: the settings it passes on to the HPA it creates.</summary>
+public sealed class KedaAdvanced
+{
+    [JsonPropertyName("horizontalPodAutoscalerConfig")]
+    public KedaHpaConfig? HorizontalPodAutoscalerConfig { get; set; }
+}
+
+public sealed class KedaHpaConfig
+{
+    [JsonPropertyName("behavior")]
+    public V2HorizontalPodAutoscalerBehavior? Behavior { get; set; }
 }
 
 public sealed class KedaScaleTargetRef
@@ -67,7 +83,11 @@ public sealed class KedaTrigger
     [JsonPropertyName("type")]
     public string Type { get; set; } = "";
 
-    /// <summary>For resource triggers (cpu): <c>Utilization</c> or <c>AverageValue</c>.</summary>
+    /// <summary>The trigger's name, shown in KEDA's events and conditions.</summary>
+    [JsonPropertyName("name")]
+    public string? Name { get; set; }
+
+    /// <summary><c>AverageValue</c> (KEDA's default), <c>Value</c>, or for resource triggers (cpu) <c>Utilization</c>.</summary>
     [JsonPropertyName("metricType")]
     public string? MetricType { get; set; }
 

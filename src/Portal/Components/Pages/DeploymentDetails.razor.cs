@@ -23,6 +23,7 @@ public sealed partial class DeploymentDetails : IAsyncDisposable
     private Deployment? _deployment;
     private IReadOnlyList<Operation> _operations = [];
     private IReadOnlyList<PodInfo>? _pods;
+    private IReadOnlyDictionary<string, IReadOnlyList<string>> _crashLogs = new Dictionary<string, IReadOnlyList<string>>();
     private IReadOnlyList<EventInfo>? _events;
     private string? _podsError;
     private bool _loaded;
@@ -113,6 +114,7 @@ public sealed partial class DeploymentDetails : IAsyncDisposable
         {
             _pods = view.Pods;
             _events = view.Events;
+            _crashLogs = view.CrashLogs;
         }
         else
         {

@@ -121,7 +121,7 @@ public sealed partial class Playground : IAsyncDisposable
     }
 
     private static IReadOnlyList<ChatTarget> TargetsOf(GatewayRouteSnapshot snapshot) =>
-        snapshot.Deployments.Where(d => d.IsServing).Select(d => new ChatTarget(d.Name, d.Framework, d.ModelName, d.Pods.Count)).ToList();
+        snapshot.Deployments.Where(d => d.IsServing || d.WakesFromZero).Select(d => new ChatTarget(d.Name, d.Framework, d.ModelName, d.Pods.Count)).ToList();
 
     private static string Label(ChatTarget target) => $"{target.Deployment} · {target.Framework} · {target.Model}";
 

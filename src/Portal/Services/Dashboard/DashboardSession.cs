@@ -30,6 +30,7 @@ public sealed partial class DashboardSession : IAsyncDisposable
     private Task _loop = Task.CompletedTask;
     private Task _resumed = Task.CompletedTask;
     private bool _paused;
+    private bool _disposed;
 
     public DashboardSession(
         DashboardLoader loader,
@@ -85,8 +86,14 @@ public sealed partial class DashboardSession : IAsyncDisposable
 
     public PanelFeed Panel(string id) => Panels.First(p => p.Id == id);
 
-    /// <summary>Starts loading and, for a live range, refreshing.</summary>
-    public void Start() => _loop = RunAsync(_stop.Token);
+    /// <summary>Starts loading and, for a live range, refreshing; nothing once disposed (the page left before its first render finished).</summary>
+    public void Start()
+    {
+        if (!_disposed)
+        {
+            _loop = RunAsync(_stop.Token);
+        }
+    }
 
     public void Pause()
     {
@@ -137,6 +144,12 @@ public sealed partial class DashboardSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         await _stop.CancelAsync();
         try
         {

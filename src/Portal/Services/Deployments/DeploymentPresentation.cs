@@ -29,7 +29,7 @@ public static class DeploymentPresentation
             new("Replicas", spec.Autoscaling.Mode == AutoscalingMode.Off
                 ? spec.Replicas.ToString(CultureInfo.InvariantCulture)
                 : string.Create(CultureInfo.InvariantCulture,
-                    $"{spec.Autoscaling.MinReplicas}–{spec.Autoscaling.MaxReplicas} by {(spec.Autoscaling.Mode == AutoscalingMode.Hpa ? "HPA" : "KEDA")} on {spec.Autoscaling.Metric} (target {spec.Autoscaling.Target:0.##})")),
+                    $"{spec.Autoscaling.MinReplicas}–{spec.Autoscaling.MaxReplicas} by {(spec.Autoscaling.Mode == AutoscalingMode.Hpa ? "HPA" : "KEDA")} on {AutoscalingMetrics.Signal(spec.Autoscaling.Metric)?.Label ?? spec.Autoscaling.Metric} (target {spec.Autoscaling.Target:0.##}, cooldown {spec.Autoscaling.CooldownSeconds} s)")),
             new("Service", spec.ServiceType.ToString()),
             new("Model cache", spec.Persistence.Enabled
                 ? $"{spec.Persistence.Size} per replica{(spec.Persistence.StorageClass is { } sc ? $", storage class {sc}" : "")}"
@@ -111,6 +111,7 @@ public static class DeploymentPresentation
             OperationKind.Delete => parameters.DeleteModelCache == true ? "Delete with the model cache" : "Delete, keeping the model cache",
             OperationKind.Reconcile => "Reconcile (re-apply)",
             OperationKind.PullModel => "Pull the model",
+            OperationKind.Wake => "Wake from zero replicas",
             _ => operation.Kind.ToString(),
         };
     }

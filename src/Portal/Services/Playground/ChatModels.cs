@@ -74,6 +74,9 @@ public sealed class ChatTurn
 
     public ReplyFigures? Figures { get; set; }
 
+    /// <summary>While the gateway holds the request for a model waking from zero: "waking model, about 12 s"; null otherwise.</summary>
+    public string? Waiting { get; set; }
+
     public void Append(string text)
     {
         lock (_lock)
@@ -93,5 +96,6 @@ public sealed class ChatTurn
         Error = null;
         FinishReason = null;
         Figures = null;
+        Waiting = null;
     }
 }

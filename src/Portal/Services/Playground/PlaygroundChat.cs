@@ -70,12 +70,26 @@ public sealed partial class PlaygroundChat(GatewayClient gateway, TimeProvider t
                 return;
             }
 
+            if (response.Headers.TryGetValue(ColdStartHold.WaitHeader, out var wait))
+            {
+                reply.Waiting = WaitingText(wait.ToString());
+            }
+
             while (await reader.ReadLineAsync(cancellationToken) is { } line)
             {
+                if (line.StartsWith(": waking model", StringComparison.Ordinal))
+                {
+                    var about = line.IndexOf(", about ", StringComparison.Ordinal);
+                    reply.Waiting = about < 0 ? "waking model…" : "waking model" + line[about..];
+                    continue;
+                }
+
                 if (!line.StartsWith("data:", StringComparison.Ordinal))
                 {
                     continue;
                 }
+
+                reply.Waiting = null;
 
                 var data = line.AsSpan(5).Trim();
                 if (data.SequenceEqual("[DONE]"))
@@ -134,6 +148,7 @@ public sealed partial class PlaygroundChat(GatewayClient gateway, TimeProvider t
         }
         finally
         {
+            reply.Waiting = null;
             var end = time.GetTimestamp();
             var tokens = completionTokens ?? chunks;
             double? ttft = firstToken == 0 ? null : time.GetElapsedTime(started, firstToken).TotalMilliseconds;
@@ -142,6 +157,12 @@ public sealed partial class PlaygroundChat(GatewayClient gateway, TimeProvider t
             reply.Figures = new ReplyFigures(ttft, rate, promptTokens, completionTokens ?? (chunks > 0 ? chunks : null));
         }
     }
+
+    /// <summary>The playground's words for an <c>x-portal-wait</c> header: seconds expected, or <c>unknown</c>.</summary>
+    public static string WaitingText(string header) =>
+        int.TryParse(header, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? $"waking model, about {Math.Max(1, seconds)} s"
+            : "waking model…";
 
     private static string ErrorMessage(string body, int status)
     {

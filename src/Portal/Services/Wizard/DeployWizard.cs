@@ -108,6 +108,8 @@ public sealed class DeployWizard(
                 Target = draft.AutoscalingTarget,
                 MinReplicas = draft.MinReplicas,
                 MaxReplicas = draft.MaxReplicas,
+                CooldownSeconds = draft.CooldownSeconds,
+                PollingSeconds = draft.PollingSeconds,
             },
             HuggingFaceTokenSecret = draft.TokenSource switch
             {

@@ -74,6 +74,10 @@ public sealed class WizardDraft
 
     public int MaxReplicas { get; set; } = 4;
 
+    public int CooldownSeconds { get; set; } = 300;
+
+    public int PollingSeconds { get; set; } = 15;
+
     public ServiceKind ServiceType { get; set; } = ServiceKind.ClusterIP;
 
     public bool CacheEnabled { get; set; } = true;
