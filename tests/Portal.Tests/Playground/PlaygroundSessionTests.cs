@@ -73,7 +73,8 @@ public sealed class PlaygroundSessionTests(GatewayFixture fx)
             }
 
             var pod = fx.Routes.Current.ByDeployment["chat-sglang"].Pods.Single();
-            Assert.Equal(1, await fx.EngineGaugeAsync(pod, "sglang:num_running_reqs"));
+            // Ours, and perhaps the kubelet's health check: SGLang's /health generates one token itself.
+            Assert.InRange(await fx.EngineGaugeAsync(pod, "sglang:num_running_reqs"), 1, 2);
             session.Stop();
             await generation.WaitAsync(TimeSpan.FromSeconds(2), Ct);
 
