@@ -22,24 +22,9 @@ public sealed class HangfireBenchmarkJobs(IBackgroundJobClient jobs, JobStorage 
 {
     public string Enqueue(Guid runId) => jobs.Enqueue<BenchmarkJobs>(job => job.RunAsync(runId, CancellationToken.None));
 
-    public bool IsAlive(string? jobId)
-    {
-        if (jobId is null)
-        {
-            return false;
-        }
-
-        try
-        {
-            using var connection = storage.GetConnection();
-            var data = connection.GetJobData(jobId);
-            return data is not null && data.State != DeletedState.StateName && data.State != FailedState.StateName && data.State != SucceededState.StateName;
-        }
-        catch (Exception)
-        {
-            return false;
-        }
-    }
+    public bool IsAlive(string? jobId) =>
+        HangfireJobState.Of(storage, jobId) is { } job
+        && job.State != DeletedState.StateName && job.State != FailedState.StateName && job.State != SucceededState.StateName;
 }
 
 /// <summary>Ends the runs a previous process left unfinished, once, before this one takes work.</summary>

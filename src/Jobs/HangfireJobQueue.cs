@@ -30,22 +30,7 @@ public sealed class HangfireJobQueue(IBackgroundJobClient jobs, JobStorage stora
 
     public string EnqueueReconcile() => jobs.Enqueue<ReconcileJob>(job => job.RunAsync(CancellationToken.None));
 
-    public bool IsAlive(string? jobId)
-    {
-        if (jobId is null)
-        {
-            return false;
-        }
-
-        try
-        {
-            using var connection = storage.GetConnection();
-            var data = connection.GetJobData(jobId);
-            return data is not null && data.State != DeletedState.StateName && data.State != FailedState.StateName;
-        }
-        catch (Exception)
-        {
-            return false; // an id from another storage (or another process's in-memory storage)
-        }
-    }
+    public bool IsAlive(string? jobId) =>
+        HangfireJobState.Of(storage, jobId) is { } job
+        && job.State != DeletedState.StateName && job.State != FailedState.StateName;
 }

@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Portal.TestSupport;
 
 namespace Portal.E2E;
 
@@ -20,17 +21,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         // Browser journeys share two cores with the portal and the simulator: give expectations the same 15 s as actions.
         Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-            ],
-        });
+        Browser = await DebianChromium.LaunchAsync(_playwright);
 
         // The first page a freshly installed Chromium draws builds its font cache (seconds on a busy machine); do it
         // here, not inside the first journey's timeouts.

@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Portal.TestSupport;
 
 namespace Portal.Reliability.Support;
 
@@ -19,17 +20,7 @@ public sealed class Chromium : IAsyncLifetime
     {
         Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-            ],
-        });
+        Browser = await DebianChromium.LaunchAsync(_playwright);
     }
 
     public async Task<WatchedPage> NewPageAsync(Uri baseAddress)
