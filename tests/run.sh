@@ -50,6 +50,7 @@ fi
 results="$ROOT/artifacts/test-results"
 mkdir -p "$results"
 total_passed=0 total_failed=0 status=0
+failures=()
 for dir in "${projects[@]}"; do
   csproj=$(ls "$dir"/*.csproj)
   name=$(basename "$csproj" .csproj)
@@ -71,6 +72,11 @@ for dir in "${projects[@]}"; do
     if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
       echo "$name ran no tests"; failed=1
     fi
+    # Name every failed test again at the end, where a CI log's tail shows it, with the first 200 characters of why.
+    while IFS= read -r line; do failures+=("$line"); done < <(
+      tr -d '\n' <"$xml" | sed 's/<test /\n<test /g' | grep '^<test [^>]* result="Fail"' \
+        | sed -n 's/^<test [^>]*name="\([^"]*\)" result="Fail".*<message>\(.\{0,200\}\).*/  FAILED \1: \2/p' \
+        | sed 's/&quot;/"/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g; s/\\"/"/g')
   else
     [ $rc -eq 124 ] && echo "$name did not finish within ${TEST_PROJECT_TIMEOUT:-720} s and was stopped"
     echo "$name produced no results (exit code $rc)"; passed=0 failed=1
@@ -82,5 +88,6 @@ for dir in "${projects[@]}"; do
 done
 
 [ "$total_failed" -gt 0 ] && status=1
+[ ${#failures[@]} -gt 0 ] && printf '%s\n' "failed tests:" "${failures[@]}"
 echo "$total_passed passed, $total_failed failed"
 exit $status

@@ -27,11 +27,11 @@ public sealed class ReconcileStore(IDbContextFactory<PortalDb> dbFactory) : IRec
                 .ToListAsync(cancellationToken);
             var failures = (await db.Operations.AsNoTracking()
                     .Where(o => o.Outcome == OperationOutcome.Failed)
-                    .Select(o => new { o.DeploymentId, o.Revision, o.FinishedAt })
+                    .Select(o => new { o.DeploymentId, o.Revision, o.Kind, o.Parameters, o.FinishedAt })
                     .ToListAsync(cancellationToken))
                 .Where(o => o.FinishedAt > failuresSince)
-                .Select(o => (o.DeploymentId, o.Revision))
-                .ToHashSet();
+                .Select(o => new JobFailure(o.DeploymentId, o.Revision, o.Kind, o.Parameters, o.FinishedAt!.Value))
+                .ToList();
             await snapshot.CommitAsync(cancellationToken);
             return new Session(db, new ReconcileRows(deployments, open, failures));
         }

@@ -52,16 +52,63 @@ public sealed class ReconcilePlannerTests
     }
 
     [Fact]
-    public void A_revision_whose_job_failed_lately_shows_failed_and_waits_for_the_backoff()
+    public void A_revision_whose_job_failed_shows_failed_and_is_applied_again_once_the_backoff_passed()
     {
         var d = Deployment("chat");
         d.Revision = 2;
-        var rows = new ReconcileRows([d], [], new HashSet<(Guid, long)> { (d.Id, 2) });
+        d.AppliedRevision = 1;
+        var rows = new ReconcileRows([d], [], [Failure(d, OperationKind.Deploy, _clock.GetUtcNow())]);
 
-        var plan = ReconcilePlanner.Plan(rows, Snapshot(Objects(d, ReadyPod("chat-0"))), new HashSet<long>(), _clock.GetUtcNow());
-
+        var waiting = ReconcilePlanner.Plan(rows, Snapshot(Objects(d, ReadyPod("chat-0"))), new HashSet<long>(), _clock.GetUtcNow() + TimeSpan.FromSeconds(9));
         Assert.Equal(ObservedState.Failed, d.ObservedState);
+        Assert.Empty(waiting.NewOperations);
+
+        var retried = ReconcilePlanner.Plan(rows, Snapshot(Objects(d, ReadyPod("chat-0"))), new HashSet<long>(), _clock.GetUtcNow() + TimeSpan.FromSeconds(10));
+        var op = Assert.Single(retried.NewOperations);
+        Assert.Equal((OperationKind.Deploy, 2L, "revision 2 was not applied (its job failed (once)); applying it"), (op.Kind, op.Revision, op.Reason));
+    }
+
+    [Fact]
+    public void Each_further_failure_of_a_revision_doubles_the_wait_up_to_two_minutes()
+    {
+        Assert.Equal(
+            [10, 20, 40, 80, 120, 120],
+            Enumerable.Range(1, 6).Select(n => RetryBackoff.After(n).TotalSeconds));
+
+        var d = Deployment("chat");
+        d.Revision = 2;
+        d.AppliedRevision = 1;
+        var start = _clock.GetUtcNow();
+        var rows = new ReconcileRows([d], [], [Failure(d, OperationKind.Deploy, start), Failure(d, OperationKind.Deploy, start + TimeSpan.FromSeconds(15))]);
+
+        Assert.Empty(ReconcilePlanner.Plan(rows, Snapshot(Objects(d)), new HashSet<long>(), start + TimeSpan.FromSeconds(34)).NewOperations);
+        Assert.Single(ReconcilePlanner.Plan(rows, Snapshot(Objects(d)), new HashSet<long>(), start + TimeSpan.FromSeconds(35)).NewOperations);
+    }
+
+    [Fact]
+    public void A_failed_delete_is_started_again_with_the_same_choice_about_the_model_cache()
+    {
+        var d = Deployment("chat");
+        d.DesiredState = DesiredState.Deleted;
+        var parameters = new OperationParameters(DeleteModelCache: true).ToJson();
+        var rows = new ReconcileRows([d], [], [Failure(d, OperationKind.Delete, _clock.GetUtcNow(), parameters)]);
+
+        var plan = ReconcilePlanner.Plan(rows, Snapshot(Objects(d, ReadyPod("chat-0"))), new HashSet<long>(), _clock.GetUtcNow() + TimeSpan.FromSeconds(10));
+
+        var op = Assert.Single(plan.NewOperations);
+        Assert.Equal((OperationKind.Delete, parameters, "the delete failed (once); deleting again"), (op.Kind, op.Parameters, op.Reason));
+    }
+
+    [Fact]
+    public void A_delete_that_succeeded_is_not_repeated_while_its_pods_terminate()
+    {
+        var d = Deployment("chat");
+        d.DesiredState = DesiredState.Deleted;
+
+        var plan = ReconcilePlanner.Plan(Rows(d), Snapshot(Objects(d, ReadyPod("chat-0"))), new HashSet<long>(), _clock.GetUtcNow());
+
         Assert.Empty(plan.NewOperations);
+        Assert.Empty(plan.Removed);
     }
 
     [Theory]
@@ -96,7 +143,7 @@ public sealed class ReconcilePlannerTests
         gone.DesiredState = DesiredState.Deleted;
         var deleting = Deployment("deleting");
         deleting.DesiredState = DesiredState.Deleted;
-        var rows = new ReconcileRows([gone, deleting], [Open(deleting, OperationKind.Delete, 7)], new HashSet<(Guid, long)>());
+        var rows = new ReconcileRows([gone, deleting], [Open(deleting, OperationKind.Delete, 7)], []);
 
         var plan = ReconcilePlanner.Plan(rows, new ClusterSnapshot(), new HashSet<long>(), _clock.GetUtcNow());
 
@@ -109,7 +156,7 @@ public sealed class ReconcilePlannerTests
     {
         var d = Deployment("chat");
         var open = Open(d, OperationKind.Scale, 42, jobId: "job-1");
-        var rows = new ReconcileRows([d], [open], new HashSet<(Guid, long)>());
+        var rows = new ReconcileRows([d], [open], []);
 
         var plan = ReconcilePlanner.Plan(rows, Snapshot(Objects(d, ReadyPod("chat-0"))), new HashSet<long> { 42 }, _clock.GetUtcNow());
 
@@ -127,7 +174,7 @@ public sealed class ReconcilePlannerTests
         _clock.Advance(TimeSpan.FromSeconds(8));
         var young = Open(d, OperationKind.Scale, 2, requestedAt: _clock.GetUtcNow());
         _clock.Advance(TimeSpan.FromSeconds(4));
-        var rows = new ReconcileRows([d], [old, young], new HashSet<(Guid, long)>());
+        var rows = new ReconcileRows([d], [old, young], []);
 
         var candidates = ReconcilePlanner.LostJobCandidates(rows, _clock.GetUtcNow(), TimeSpan.FromSeconds(10));
 
@@ -148,7 +195,9 @@ public sealed class ReconcilePlannerTests
         Assert.Equal(ObservedState.Deploying, d.ObservedState); // pods up, model not there yet
     }
 
-    private ReconcileRows Rows(params Deployment[] deployments) => new(deployments, [], new HashSet<(Guid, long)>());
+    private ReconcileRows Rows(params Deployment[] deployments) => new(deployments, [], []);
+
+    private static JobFailure Failure(Deployment d, OperationKind kind, DateTimeOffset at, string? parameters = null) => new(d.Id, d.Revision, kind, parameters, at);
 
     private Operation Open(Deployment d, OperationKind kind, long id, string? jobId = null, DateTimeOffset? requestedAt = null) => new()
     {

@@ -3,11 +3,11 @@ using Portal.Domain.Engines;
 
 namespace Portal.Application.Reconcile;
 
-/// <summary>What a pass read from the database.</summary>
+/// <summary>What a pass read from the database; <paramref name="Failures"/> are the failed jobs within <see cref="RetryBackoff.Window"/>.</summary>
 public sealed record ReconcileRows(
     IReadOnlyList<Deployment> Deployments,
     IReadOnlyList<Operation> OpenOperations,
-    IReadOnlySet<(Guid DeploymentId, long Revision)> RecentFailures);
+    IReadOnlyList<JobFailure> Failures);
 
 /// <summary>What a pass decided: rows whose observation changed, rows to remove, work to start, work to start again.</summary>
 public sealed class ReconcilePlan
@@ -43,10 +43,13 @@ public static class ReconcilePlanner
     {
         var plan = new ReconcilePlan();
         var inFlight = rows.OpenOperations.GroupBy(o => o.DeploymentId).ToDictionary(g => g.Key, g => InFlightOf(g));
+        var failuresOf = rows.Failures.ToLookup(f => (f.DeploymentId, f.Revision));
         foreach (var deployment in rows.Deployments)
         {
             var objects = snapshot.For(deployment.Namespace, deployment.Name);
             var flight = inFlight.GetValueOrDefault(deployment.Id, InFlight.None);
+            var failures = failuresOf[(deployment.Id, deployment.Revision)].OrderBy(f => f.FailedAt).ToList();
+            var backingOff = RetryBackoff.RetryAt(failures) > now;
 
             if (deployment.DesiredState == DesiredState.Deleted && objects.IsEmpty && !flight.Delete)
             {
@@ -55,8 +58,7 @@ public static class ReconcilePlanner
             }
 
             var observation = ObservedStateEvaluator.Evaluate(deployment, objects, flight);
-            var failedRecently = rows.RecentFailures.Contains((deployment.Id, deployment.Revision));
-            if (failedRecently && !flight.Any && observation.State == ObservedState.Deploying)
+            if (backingOff && !flight.Any && observation.State == ObservedState.Deploying)
             {
                 // The job for this revision failed and says why in LastError; until the retry, that is the state.
                 observation = observation with { State = ObservedState.Failed };
@@ -67,7 +69,7 @@ public static class ReconcilePlanner
                 plan.Changed.Add(deployment);
             }
 
-            if (!failedRecently && FollowUp(deployment, observation, flight, now) is { } follow)
+            if (!backingOff && FollowUp(deployment, observation, flight, failures, now) is { } follow)
             {
                 plan.NewOperations.Add(follow);
             }
@@ -110,17 +112,28 @@ public static class ReconcilePlanner
         return changed;
     }
 
-    /// <summary>The work reconcile starts on its own: apply a revision no job applied, repair drift, pull a model.</summary>
-    private static Operation? FollowUp(Deployment d, Observation o, InFlight flight, DateTimeOffset now)
+    /// <summary>
+    /// The work reconcile starts on its own: apply a revision no job applied, delete again what a failed delete left,
+    /// repair drift, pull a model. <paramref name="failures"/> are this revision's failed jobs, oldest first.
+    /// </summary>
+    private static Operation? FollowUp(Deployment d, Observation o, InFlight flight, IReadOnlyList<JobFailure> failures, DateTimeOffset now)
     {
-        if (flight.Any || d.DesiredState == DesiredState.Deleted)
+        if (flight.Any)
         {
             return null;
         }
 
+        if (d.DesiredState == DesiredState.Deleted)
+        {
+            return failures.LastOrDefault() is { Kind: OperationKind.Delete } failedDelete
+                ? NewOperation(d, OperationKind.Delete, now, $"the delete failed ({Times(failures.Count)}); deleting again", failedDelete.Parameters)
+                : null;
+        }
+
         if (d.AppliedRevision < d.Revision)
         {
-            return NewOperation(d, OperationKind.Deploy, now, $"revision {d.Revision} was not applied (its job was lost); applying it");
+            var why = failures.Count > 0 ? $"its job failed ({Times(failures.Count)})" : "its job was lost";
+            return NewOperation(d, OperationKind.Deploy, now, $"revision {d.Revision} was not applied ({why}); applying it");
         }
 
         if (o.Drift is { } drift && d.Spec.DriftPolicy == DriftPolicy.Reapply)
@@ -138,7 +151,9 @@ public static class ReconcilePlanner
         return null;
     }
 
-    private static Operation NewOperation(Deployment d, OperationKind kind, DateTimeOffset now, string reason) => new()
+    private static string Times(int count) => count == 1 ? "once" : $"{count} times";
+
+    private static Operation NewOperation(Deployment d, OperationKind kind, DateTimeOffset now, string reason, string? parameters = null) => new()
     {
         DeploymentId = d.Id,
         DeploymentName = d.Name,
@@ -147,6 +162,7 @@ public static class ReconcilePlanner
         RequestedBy = RequestedBy,
         RequestedAt = now,
         Reason = reason,
+        Parameters = parameters,
     };
 
     private static InFlight InFlightOf(IEnumerable<Operation> operations)

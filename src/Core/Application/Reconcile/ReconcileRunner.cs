@@ -27,9 +27,6 @@ public sealed partial class ReconcileRunner(
     TimeProvider time,
     ILogger<ReconcileRunner> logger)
 {
-    /// <summary>After a job for a revision failed, reconcile waits this long before trying that revision again.</summary>
-    public static readonly TimeSpan FailureBackoff = TimeSpan.FromMinutes(2);
-
     /// <summary>
     /// One pass. Passes in this process queue behind each other; a pass another portal replica is running
     /// (shared job storage) makes this one skip, since that pass does the same work.
@@ -67,7 +64,7 @@ public sealed partial class ReconcileRunner(
     private async Task<ReconcileResult> PassAsync(CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        await using var session = await store.OpenAsync(time.GetUtcNow() - FailureBackoff, cancellationToken);
+        await using var session = await store.OpenAsync(time.GetUtcNow() - RetryBackoff.Window, cancellationToken);
         var rows = session.Rows;
         var watched = namespaces.Value.Managed.Union(rows.Deployments.Select(d => d.Namespace)).Distinct().ToList();
         var snapshot = await reader.ReadAsync(watched, cancellationToken);
