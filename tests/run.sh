@@ -74,8 +74,8 @@ for dir in "${projects[@]}"; do
     fi
     # Name every failed test again at the end, where a CI log's tail shows it, with the first 200 characters of why.
     while IFS= read -r line; do failures+=("$line"); done < <(
-      tr -d '\n' <"$xml" | sed 's/<test /\n<test /g' | grep '^<test [^>]* result="Fail"' \
-        | sed -n 's/^<test [^>]*name="\([^"]*\)" result="Fail".*<message>\(.\{0,200\}\).*/  FAILED \1: \2/p' \
+      tr '\n' ' ' <"$xml" | sed 's/<test /\n<test /g' | grep '^<test [^>]* result="Fail"' \
+        | sed -n 's/^<test [^>]*name="\([^"]*\)" result="Fail".*<message>\([^<]\{0,200\}\).*/  FAILED \1: \2/p' \
         | sed 's/&quot;/"/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g; s/\\"/"/g')
   else
     [ $rc -eq 124 ] && echo "$name did not finish within ${TEST_PROJECT_TIMEOUT:-720} s and was stopped"
