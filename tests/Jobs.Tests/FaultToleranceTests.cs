@@ -60,8 +60,12 @@ public sealed class FaultToleranceTests
                 using var api = first.ApiClient();
                 Assert.Equal(HttpStatusCode.Accepted, (await api.PostAsJsonAsync("/api/v1/deployments",
                     new { name = "survivor", @namespace = "default", framework = "vllm", model = "Qwen/Qwen2.5-7B-Instruct", replicas = 1, gpusPerReplica = 1 }, Ct)).StatusCode);
-                var pending = await first.WaitForDeploymentAsync("survivor", _ => true, cancellationToken: Ct);
-                Assert.Equal("pending", pending.State); // no job ran: the host has no Hangfire server
+                // No job ran: the host has no Hangfire server. (Its watch may still reconcile, which calls the row "deploying".)
+                var logged = await api.GetFromJsonAsync<List<OperationRow>>("/api/v1/deployments/survivor/operations", Ct);
+                var lost = Assert.Single(logged!, o => o.Kind == "deploy");
+                Assert.Equal(("pending", 0), (lost.Outcome, lost.Attempts));
+                using var kube = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(simulator.KubeconfigPath));
+                Assert.Empty((await kube.AppsV1.ListNamespacedStatefulSetAsync("default", cancellationToken: Ct)).Items);
             }
 
             await using var second = await PortalOnSimulator.StartAsync(simulator, databasePath: database, cancellationToken: Ct);
