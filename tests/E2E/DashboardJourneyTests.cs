@@ -33,7 +33,10 @@ public sealed class DashboardJourneyTests(BrowserFixture browser) : IClassFixtur
 
         await page.GotoAsync($"dashboard?range=5m&namespace={PrometheusMonitoredPortal.Namespace}");
         await PortalPages.WaitForInteractiveAsync(page);
+        // Each chart draws its part of a refresh on its own, so the test waits for every chart it reads.
         await page.WaitForFunctionAsync($"() => Object.values(({PointsScript})('chart-ttft')).filter(n => n > 0).length >= 3");
+        await WaitForPointsAsync(page, "chart-tokens", "c-ollama (gateway)");
+        await WaitForPointsAsync(page, "chart-kv-cache", "a-vllm");
 
         var ttft = await PointsAsync(page, "chart-ttft");
         Assert.All(new[] { "a-vllm p95", "b-sglang p95", "c-ollama p95 (gateway)" }, name => Assert.True(ttft.GetValueOrDefault(name) > 0, $"{name}: {Describe(ttft)}"));
@@ -91,7 +94,8 @@ public sealed class DashboardJourneyTests(BrowserFixture browser) : IClassFixtur
         await page.GotoAsync("deployments/a-vllm");
         await PortalPages.WaitForInteractiveAsync(page);
         await page.Locator(".mud-tab", new() { HasText = "Metrics" }).ClickAsync();
-        await page.WaitForFunctionAsync($"() => ['a-vllm p95', 'a-vllm p95 (gateway)'].every(n => ({PointsScript})('chart-ttft')[n] > 0)");
+        await WaitForPointsAsync(page, "chart-ttft", "a-vllm p95", "a-vllm p95 (gateway)");
+        await WaitForPointsAsync(page, "chart-kv-cache", "a-vllm");
         Assert.Equal(["a-vllm"], (await PointsAsync(page, "chart-kv-cache")).Where(p => p.Value > 0).Select(p => p.Key));
         await Assertions.Expect(page.Locator("#deployment-metrics #gpu-table tbody tr")).ToHaveCountAsync(1);
         await page.Mouse.MoveAsync(700, 500);
@@ -111,6 +115,9 @@ public sealed class DashboardJourneyTests(BrowserFixture browser) : IClassFixtur
 
     private static Task PanelScreenshotAsync(IPage page, string panel, string theme) =>
         page.Locator($"#panel-{panel}").ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, $"dashboard-{panel}-{theme}.png") });
+
+    private static Task WaitForPointsAsync(IPage page, string chart, params string[] traces) =>
+        page.WaitForFunctionAsync($"names => names.every(n => ({PointsScript})('{chart}')[n] > 0)", traces);
 
     private static async Task<Dictionary<string, int>> PointsAsync(IPage page, string chart) =>
         (await page.EvaluateAsync<Dictionary<string, int>>($"({PointsScript})('{chart}')")) ?? [];
