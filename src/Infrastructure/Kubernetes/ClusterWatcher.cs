@@ -42,13 +42,13 @@ public sealed partial class ClusterWatcher(
 
     private async Task WatchStatefulSetsLoopAsync(string ns, CancellationToken stoppingToken)
     {
-        var backoff = TimeSpan.FromSeconds(1);
+        var backoff = new WatchBackoff(TimeSpan.FromSeconds(1), time);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await WatchStatefulSetsAsync(ns, stoppingToken);
-                backoff = TimeSpan.FromSeconds(1);
+                backoff.Reset();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -57,16 +57,10 @@ public sealed partial class ClusterWatcher(
             catch (Exception e)
             {
                 LogWatchFailed(ns, e.Message);
-                try
-                {
-                    await Task.Delay(backoff, time, stoppingToken);
-                }
-                catch (OperationCanceledException)
+                if (!await backoff.WaitAsync(stoppingToken))
                 {
                     return;
                 }
-
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }
         }
     }

@@ -79,7 +79,7 @@ public sealed partial class ManagedPodInformer(
     /// <summary>List, then watch from that list's resource version; on any end or error, list again (with back-off on errors).</summary>
     private async Task WatchLoopAsync(string ns, CancellationToken stoppingToken)
     {
-        var backoff = TimeSpan.FromMilliseconds(500);
+        var backoff = new WatchBackoff(TimeSpan.FromMilliseconds(500), time);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -91,7 +91,7 @@ public sealed partial class ManagedPodInformer(
                 }
 
                 Changed?.Invoke();
-                backoff = TimeSpan.FromMilliseconds(500);
+                backoff.Reset();
                 var events = connection.Client.CoreV1.WatchListNamespacedPodAsync(
                     ns, labelSelector: PortalLabels.ManagedSelector, resourceVersion: list.Metadata?.ResourceVersion, cancellationToken: stoppingToken);
                 await foreach (var (type, pod) in events.WithCancellation(stoppingToken))
@@ -124,16 +124,10 @@ public sealed partial class ManagedPodInformer(
             catch (Exception e)
             {
                 LogWatchFailed(ns, e.Message);
-                try
-                {
-                    await Task.Delay(backoff, time, stoppingToken);
-                }
-                catch (OperationCanceledException)
+                if (!await backoff.WaitAsync(stoppingToken))
                 {
                     return;
                 }
-
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }
         }
     }

@@ -49,18 +49,8 @@ internal sealed class OpenAiApi(OpenAiFlavour flavour, TimeProvider time)
     /// <summary>Answers a chat or text completion; <paramref name="resolveModel"/> returns the model to report, or null for an unknown one.</summary>
     public async Task CompleteAsync(HttpContext context, bool chat, EngineCore core, Func<string?, string?> resolveModel, CancellationToken ct)
     {
-        var body = await context.Request.ReadJsonObjectAsync(ct);
-        if (body is null)
+        if (await ReadModelRequestAsync(context, resolveModel, ct) is not (var body, var model))
         {
-            await ErrorAsync(context, 400, "Invalid JSON body", "BadRequestError", null, ct);
-            return;
-        }
-
-        var requested = (string?)body["model"];
-        var model = resolveModel(requested);
-        if (model is null)
-        {
-            await ErrorAsync(context, 404, $"The model `{requested}` does not exist.", "NotFoundError", "model", ct);
             return;
         }
 
@@ -129,18 +119,8 @@ internal sealed class OpenAiApi(OpenAiFlavour flavour, TimeProvider time)
     /// </summary>
     public async Task EmbeddingsAsync(HttpContext context, EngineCore core, Func<string?, string?> resolveModel, CancellationToken ct)
     {
-        var body = await context.Request.ReadJsonObjectAsync(ct);
-        if (body is null)
+        if (await ReadModelRequestAsync(context, resolveModel, ct) is not (var body, var model))
         {
-            await ErrorAsync(context, 400, "Invalid JSON body", "BadRequestError", null, ct);
-            return;
-        }
-
-        var requested = (string?)body["model"];
-        var model = resolveModel(requested);
-        if (model is null)
-        {
-            await ErrorAsync(context, 404, $"The model `{requested}` does not exist.", "NotFoundError", "model", ct);
             return;
         }
 
@@ -169,6 +149,26 @@ internal sealed class OpenAiApi(OpenAiFlavour flavour, TimeProvider time)
             ["data"] = data,
             ["usage"] = new JsonObject { ["prompt_tokens"] = prompt, ["total_tokens"] = prompt, ["completion_tokens"] = 0 },
         }, ct);
+    }
+
+    /// <summary>The request's JSON body and the model it names, or null once bad JSON (400) or an unknown model (404) was answered.</summary>
+    private async Task<(JsonObject Body, string Model)?> ReadModelRequestAsync(HttpContext context, Func<string?, string?> resolveModel, CancellationToken ct)
+    {
+        var body = await context.Request.ReadJsonObjectAsync(ct);
+        if (body is null)
+        {
+            await ErrorAsync(context, 400, "Invalid JSON body", "BadRequestError", null, ct);
+            return null;
+        }
+
+        var requested = (string?)body["model"];
+        if (resolveModel(requested) is not { } model)
+        {
+            await ErrorAsync(context, 404, $"The model `{requested}` does not exist.", "NotFoundError", "model", ct);
+            return null;
+        }
+
+        return (body, model);
     }
 
     public Task ErrorAsync(HttpContext context, int status, string message, string type, string? param, CancellationToken ct) =>
