@@ -75,10 +75,10 @@ public sealed class KubeletRulesTests
     public void Loopback_blocks_are_never_handed_out_twice_and_a_block_another_process_marked_is_skipped()
     {
         var ranges = Enumerable.Range(0, 40).Select(_ => LoopbackRange.Reserve(null)).ToList();
-        var free = Enumerable.Range(2, 253).First(o => ranges.All(r => r.Octet != o));
-        // What another simulator process holds: its marker socket on 127.x.255.254.
+        // What another simulator process holds: its marker socket on 127.x.255.254, here on a block none of ours holds
+        // (and no other test process on this machine either: the bind would fail).
         using var foreign = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        foreign.Bind(new IPEndPoint(new IPAddress([127, (byte)free, 255, 254]), 9399));
+        var free = Enumerable.Range(2, 253).Where(o => ranges.All(r => r.Octet != o)).First(o => TryBind(foreign, o));
         foreign.Listen(1);
         try
         {
@@ -93,5 +93,18 @@ public sealed class KubeletRulesTests
 
         using var again = LoopbackRange.Reserve(ranges[0].Octet);
         Assert.Equal(ranges[0].Octet, again.Octet);
+    }
+
+    private static bool TryBind(Socket socket, int octet)
+    {
+        try
+        {
+            socket.Bind(new IPEndPoint(new IPAddress([127, (byte)octet, 255, 254]), 9399));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }
