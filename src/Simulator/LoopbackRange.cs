@@ -88,6 +88,9 @@ internal sealed class LoopbackRange : IDisposable
         return false;
     }
 
+    /// <summary>Where the simulator holding a block listens to mark it: 127.x.255.254, port 9399.</summary>
+    public static IPEndPoint MarkerEndPoint(int octet) => new(new IPAddress([127, (byte)octet, 255, 254]), MarkerPort);
+
     private static LoopbackRange? TryReserve(int octet, IReadOnlySet<int>? exclude)
     {
         if (exclude?.Contains(octet) == true)
@@ -107,7 +110,7 @@ internal sealed class LoopbackRange : IDisposable
         var marker = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            marker.Bind(new IPEndPoint(new IPAddress([127, (byte)octet, 255, 254]), MarkerPort));
+            marker.Bind(MarkerEndPoint(octet));
             marker.Listen(1);
             return new LoopbackRange(octet, marker);
         }

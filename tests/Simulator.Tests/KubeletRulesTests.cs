@@ -99,7 +99,7 @@ public sealed class KubeletRulesTests
     {
         try
         {
-            socket.Bind(new IPEndPoint(new IPAddress([127, (byte)octet, 255, 254]), 9399));
+            socket.Bind(LoopbackRange.MarkerEndPoint(octet));
             return true;
         }
         catch (SocketException)
